@@ -36,7 +36,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "onnx-quant",
-      dependencies: ["Commands"],
+      dependencies: ["Commands", "CSupport"],
       swiftSettings: [.swiftLanguageMode(.v5)]
     ),
     .testTarget(
@@ -51,7 +51,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CommandsTests",
-      dependencies: ["Commands"],
+      dependencies: ["Commands", "CSupport"],
       swiftSettings: [.swiftLanguageMode(.v5)]
     ),
   ]

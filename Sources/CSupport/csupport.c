@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -119,6 +120,8 @@ void oq_write_fd(int fd, const uint8_t *bytes, size_t length) {
 }
 
 int oq_isatty(int fd) { return isatty(fd); }
+
+void oq_exit(int status) { exit(status); }
 
 uint64_t oq_monotonic_ns(void) {
   struct timespec ts;

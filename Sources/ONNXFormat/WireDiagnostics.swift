@@ -35,6 +35,8 @@ struct WireDiagnostics {
     var message: Message?
     /// Repeated numeric fields may also come packed (length-delimited).
     var packable: Bool = false
+    /// A repeated message field: its path names the element (`node[2]`); a singular one has no index.
+    var repeated: Bool = false
   }
 
   let bytes: [UInt8]
@@ -61,7 +63,7 @@ struct WireDiagnostics {
       var fieldPath = path + "." + (field?.name ?? "field " + String(number))
       let index = counts[number, default: 0]
       counts[number] = index + 1
-      if let field, field.message != nil { fieldPath += "[" + String(index) + "]" }
+      if let field, field.message != nil, field.repeated { fieldPath += "[" + String(index) + "]" }
 
       let wire: Wire
       switch wireType {
@@ -140,18 +142,21 @@ struct WireDiagnostics {
 
   // The ONNX schema, by field number (proto/onnx.proto).
   private static func field(_ message: Message, _ number: Int) -> Field? {
-    func scalar(_ name: String, _ wire: Wire = .varint) -> Field { Field(name: name, wire: wire) }
+    func scalar(_ name: String, _ wire: Wire) -> Field { Field(name: name, wire: wire) }
     func repeated(_ name: String, _ wire: Wire) -> Field { Field(name: name, wire: wire, packable: true) }
     func bytes(_ name: String) -> Field { Field(name: name, wire: .bytes) }
-    func child(_ name: String, _ message: Message) -> Field { Field(name: name, wire: .bytes, message: message) }
+    func child(_ name: String, _ message: Message) -> Field {
+      Field(name: name, wire: .bytes, message: message, repeated: true)
+    }
+    func single(_ name: String, _ message: Message) -> Field { Field(name: name, wire: .bytes, message: message) }
     switch (message, number) {
-    case (.model, 1): return scalar("ir_version")
+    case (.model, 1): return scalar("ir_version", .varint)
     case (.model, 2): return bytes("producer_name")
     case (.model, 3): return bytes("producer_version")
     case (.model, 4): return bytes("domain")
-    case (.model, 5): return scalar("model_version")
+    case (.model, 5): return scalar("model_version", .varint)
     case (.model, 6): return bytes("doc_string")
-    case (.model, 7): return child("graph", .graph)
+    case (.model, 7): return single("graph", .graph)
     case (.model, 8): return child("opset_import", .opset)
     case (.model, 14): return child("metadata_props", .stringPair)
     case (.model, 20): return bytes("training_info")
@@ -179,10 +184,10 @@ struct WireDiagnostics {
     case (.node, 10): return bytes("device_configurations")
     case (.attribute, 1): return bytes("name")
     case (.attribute, 2): return scalar("f", .fixed32)
-    case (.attribute, 3): return scalar("i")
+    case (.attribute, 3): return scalar("i", .varint)
     case (.attribute, 4): return bytes("s")
-    case (.attribute, 5): return child("t", .tensor)
-    case (.attribute, 6): return child("g", .graph)
+    case (.attribute, 5): return single("t", .tensor)
+    case (.attribute, 6): return single("g", .graph)
     case (.attribute, 7): return repeated("floats", .fixed32)
     case (.attribute, 8): return repeated("ints", .varint)
     case (.attribute, 9): return bytes("strings")
@@ -191,13 +196,13 @@ struct WireDiagnostics {
     case (.attribute, 13): return bytes("doc_string")
     case (.attribute, 14): return bytes("tp")
     case (.attribute, 15): return bytes("type_protos")
-    case (.attribute, 20): return scalar("type")
+    case (.attribute, 20): return scalar("type", .varint)
     case (.attribute, 21): return bytes("ref_attr_name")
     case (.attribute, 22): return bytes("sparse_tensor")
     case (.attribute, 23): return bytes("sparse_tensors")
     case (.tensor, 1): return repeated("dims", .varint)
-    case (.tensor, 2): return scalar("data_type")
-    case (.tensor, 3): return child("segment", .segment)
+    case (.tensor, 2): return scalar("data_type", .varint)
+    case (.tensor, 3): return single("segment", .segment)
     case (.tensor, 4): return repeated("float_data", .fixed32)
     case (.tensor, 5): return repeated("int32_data", .varint)
     case (.tensor, 6): return bytes("string_data")
@@ -208,30 +213,30 @@ struct WireDiagnostics {
     case (.tensor, 11): return repeated("uint64_data", .varint)
     case (.tensor, 12): return bytes("doc_string")
     case (.tensor, 13): return child("external_data", .stringPair)
-    case (.tensor, 14): return scalar("data_location")
+    case (.tensor, 14): return scalar("data_location", .varint)
     case (.tensor, 16): return child("metadata_props", .stringPair)
-    case (.segment, 1): return scalar("begin")
-    case (.segment, 2): return scalar("end")
+    case (.segment, 1): return scalar("begin", .varint)
+    case (.segment, 2): return scalar("end", .varint)
     case (.valueInfo, 1): return bytes("name")
-    case (.valueInfo, 2): return child("type", .typeProto)
+    case (.valueInfo, 2): return single("type", .typeProto)
     case (.valueInfo, 3): return bytes("doc_string")
     case (.valueInfo, 4): return child("metadata_props", .stringPair)
-    case (.typeProto, 1): return child("tensor_type", .typeTensor)
+    case (.typeProto, 1): return single("tensor_type", .typeTensor)
     case (.typeProto, 4): return bytes("sequence_type")
     case (.typeProto, 5): return bytes("map_type")
     case (.typeProto, 6): return bytes("denotation")
     case (.typeProto, 8): return bytes("sparse_tensor_type")
     case (.typeProto, 9): return bytes("optional_type")
-    case (.typeTensor, 1): return scalar("elem_type")
-    case (.typeTensor, 2): return child("shape", .shape)
+    case (.typeTensor, 1): return scalar("elem_type", .varint)
+    case (.typeTensor, 2): return single("shape", .shape)
     case (.shape, 1): return child("dim", .dimension)
-    case (.dimension, 1): return scalar("dim_value")
+    case (.dimension, 1): return scalar("dim_value", .varint)
     case (.dimension, 2): return bytes("dim_param")
     case (.dimension, 3): return bytes("denotation")
     case (.stringPair, 1): return bytes("key")
     case (.stringPair, 2): return bytes("value")
     case (.opset, 1): return bytes("domain")
-    case (.opset, 2): return scalar("version")
+    case (.opset, 2): return scalar("version", .varint)
     case (.annotation, 1): return bytes("tensor_name")
     case (.annotation, 2): return child("quant_parameter_tensor_names", .stringPair)
     default: return nil

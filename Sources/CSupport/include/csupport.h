@@ -31,6 +31,9 @@ const char *oq_error_message(int error);
 void oq_write_fd(int fd, const uint8_t *bytes, size_t length);
 int oq_isatty(int fd);
 
+// Ends the process with `status` after flushing stdio.
+void oq_exit(int status) __attribute__((noreturn));
+
 // Monotonic clock in nanoseconds.
 uint64_t oq_monotonic_ns(void);
 // Peak resident set size of this process in bytes.

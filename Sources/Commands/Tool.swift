@@ -1,0 +1,69 @@
+/// The command-line tool: one entry point for `onnx-quant` on the host and `onnx-run` on boards.
+public struct Tool {
+  public let name: String
+
+  public init(name: String) { self.name = name }
+
+  /// The commands this build offers, with their one-line summaries.
+  static let commands: [(name: String, summary: String)] = [
+    ("inspect", InspectCommand.summary),
+    ("resave", ResaveCommand.summary),
+  ]
+
+  /// Runs the command line (without the program name) and returns the exit code:
+  /// 0 success, 1 bad input, 2 bad usage.
+  public func run(_ arguments: [String], console: Console) -> Int32 {
+    guard let command = arguments.first else {
+      console.error(usage())
+      return 2
+    }
+    let rest = Array(arguments.dropFirst())
+    if command == "--help" || command == "-h" || command == "help" {
+      console.out(usage())
+      return 0
+    }
+    if command == "--version" {
+      console.out(name + " " + version + "\n")
+      return 0
+    }
+    guard let help = helpText(command) else {
+      console.error(name + ": unknown command '" + command + "'\n\n" + usage())
+      return 2
+    }
+    if rest.contains("--help") || rest.contains("-h") {
+      console.out(help + "\n")
+      return 0
+    }
+    do {
+      switch command {
+      case "inspect": try InspectCommand.run(rest, console)
+      case "resave": try ResaveCommand.run(rest, console)
+      default: break
+      }
+      return 0
+    } catch {
+      console.error(name + " " + command + ": " + error.message + "\n")
+      if case .usage = error { console.error("run '" + name + " " + command + " --help' for usage\n") }
+      return error.exitCode
+    }
+  }
+
+  private func helpText(_ command: String) -> String? {
+    switch command {
+    case "inspect": return InspectCommand.usage
+    case "resave": return ResaveCommand.usage
+    default: return nil
+    }
+  }
+
+  func usage() -> String {
+    var text = "usage: " + name + " COMMAND [ARGUMENTS]\n\ncommands:\n"
+    for command in Self.commands {
+      text += "  " + command.name + String(repeating: " ", count: 10 - command.name.utf8.count) + command.summary + "\n"
+    }
+    text += "\nrun '" + name + " COMMAND --help' for a command's options\n"
+    return text
+  }
+}
+
+public let version = "0.1.0"
