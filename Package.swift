@@ -16,6 +16,8 @@ let package = Package(
     ),
     // C: the few POSIX calls the core needs (files, directories, clocks, memory use).
     .target(name: "CSupport"),
+    // C, tests only: counts heap allocations by wrapping malloc and friends.
+    .target(name: "CAllocationCounter"),
     // core: ONNX model types and their protobuf-c encoding.
     .target(
       name: "ONNXFormat",
@@ -28,10 +30,16 @@ let package = Package(
       dependencies: ["ONNXFormat", "CSupport"],
       swiftSettings: [.swiftLanguageMode(.v5)]
     ),
+    // core: graph preparation, memory planner, kernels, executor.
+    .target(
+      name: "Runtime",
+      dependencies: ["ONNXFormat", "CSupport"],
+      swiftSettings: [.swiftLanguageMode(.v5)]
+    ),
     // core: the commands shared by the host tool and the board binary.
     .target(
       name: "Commands",
-      dependencies: ["ONNXFormat", "TensorFiles", "CSupport"],
+      dependencies: ["ONNXFormat", "TensorFiles", "Runtime", "CSupport"],
       swiftSettings: [.swiftLanguageMode(.v5)]
     ),
     .executableTarget(
@@ -47,6 +55,11 @@ let package = Package(
     .testTarget(
       name: "TensorFilesTests",
       dependencies: ["TensorFiles"],
+      swiftSettings: [.swiftLanguageMode(.v5)]
+    ),
+    .testTarget(
+      name: "RuntimeTests",
+      dependencies: ["Runtime", "ONNXFormat", "CAllocationCounter"],
       swiftSettings: [.swiftLanguageMode(.v5)]
     ),
     .testTarget(

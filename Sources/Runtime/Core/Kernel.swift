@@ -1,0 +1,29 @@
+/// What one step runs, dispatched by operator family. Each family's payload holds the step's fixed
+/// parameters (shapes, strides, packed weights) and runs on the step's buffers without allocating.
+public enum Kernel {
+  /// Nothing runs: the output aliases the input (Reshape and kin) or was folded to a constant.
+  case none
+  case elementwise(ElementwiseKernel)
+  case convolution(ConvolutionKernel)
+  case matrix(MatrixKernel)
+  case pooling(PoolingKernel)
+  case normalization(NormalizationKernel)
+  case reduction(ReductionKernel)
+  case movement(MovementKernel)
+  case recurrent(RecurrentKernel)
+
+  @inline(__always)
+  public func run(_ buffers: StepBuffers) {
+    switch self {
+    case .none: break
+    case .elementwise(let kernel): kernel.run(buffers)
+    case .convolution(let kernel): kernel.run(buffers)
+    case .matrix(let kernel): kernel.run(buffers)
+    case .pooling(let kernel): kernel.run(buffers)
+    case .normalization(let kernel): kernel.run(buffers)
+    case .reduction(let kernel): kernel.run(buffers)
+    case .movement(let kernel): kernel.run(buffers)
+    case .recurrent(let kernel): kernel.run(buffers)
+    }
+  }
+}
