@@ -2,8 +2,16 @@ import CONNXProto
 
 /// Loading and saving whole models.
 extension Model {
+  /// Real models nest If/Loop bodies a few levels deep; far beyond this is a crafted file.
+  public static let subgraphDepthLimit = 64
+
   /// Decodes a serialized ModelProto.
   public init(serialized bytes: [UInt8]) throws(FormatError) {
+    if WireDiagnostics(bytes: bytes).subgraphDepthExceeds(Model.subgraphDepthLimit) {
+      throw FormatError(
+        .unsupported, "ModelProto.graph",
+        "subgraphs nest deeper than " + String(Model.subgraphDepthLimit) + " levels")
+    }
     let unpacked = bytes.withUnsafeBufferPointer { buffer in
       onnx__model_proto__unpack(nil, buffer.count, buffer.baseAddress)
     }
@@ -44,6 +52,11 @@ extension Model {
 extension Tensor {
   /// Decodes a serialized TensorProto (the `.pb` files of ONNX test data).
   public init(serialized bytes: [UInt8]) throws(FormatError) {
+    if WireDiagnostics(bytes: bytes).subgraphDepthExceeds(Model.subgraphDepthLimit) {
+      throw FormatError(
+        .unsupported, "ModelProto.graph",
+        "subgraphs nest deeper than " + String(Model.subgraphDepthLimit) + " levels")
+    }
     let unpacked = bytes.withUnsafeBufferPointer { buffer in
       onnx__tensor_proto__unpack(nil, buffer.count, buffer.baseAddress)
     }

@@ -236,7 +236,9 @@ struct ProtoDecoder {
     _ p: Onnx__TensorProto, dataType: DataType, count: Int, expected: Int, path: String
   ) throws(FormatError) -> [UInt8] {
     var bytes: [UInt8] = []
-    bytes.reserveCapacity(expected)
+    // `expected` comes from the dims, which the file controls: reserve no more than the values present
+    // (at most 8 bytes each) can fill, so a tiny file cannot demand a huge allocation before the count check.
+    bytes.reserveCapacity(min(expected, fieldCount(p) * 8))
     func check(_ field: String, _ have: Int, _ want: Int) throws(FormatError) {
       if have != want {
         throw FormatError(

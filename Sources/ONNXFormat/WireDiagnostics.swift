@@ -46,6 +46,44 @@ struct WireDiagnostics {
     walk(message, from: 0, to: bytes.count, path: message.name)
   }
 
+  /// True when subgraphs (If/Loop/Scan bodies) nest deeper than `limit` graphs. Checked before unpacking:
+  /// protobuf-c and the decoder recurse once per level, and a crafted file must not exhaust the stack.
+  /// Follows only the fields that can hold a graph; malformed bytes end the walk and are left to the parser.
+  func subgraphDepthExceeds(_ limit: Int) -> Bool {
+    depthExceeds(.model, from: 0, to: bytes.count, graphs: 0, limit: limit)
+  }
+
+  private func depthExceeds(_ message: Message, from start: Int, to end: Int, graphs: Int, limit: Int) -> Bool {
+    if graphs > limit { return true }
+    var position = start
+    while position < end {
+      guard let tag = varint(&position, end) else { return false }
+      let number = Int(tag >> 3)
+      switch tag & 7 {
+      case 0: if varint(&position, end) == nil { return false }
+      case 1: position += 8
+      case 5: position += 4
+      case 2:
+        guard let length = varint(&position, end), length <= UInt64(end - position) else { return false }
+        let contentEnd = position + Int(length)
+        let child: Message?
+        switch (message, number) {
+        case (.model, 7), (.attribute, 6), (.attribute, 11): child = .graph
+        case (.graph, 1): child = .node
+        case (.node, 5): child = .attribute
+        default: child = nil
+        }
+        if let child {
+          let depth = child == .graph ? graphs + 1 : graphs
+          if depthExceeds(child, from: position, to: contentEnd, graphs: depth, limit: limit) { return true }
+        }
+        position = contentEnd
+      default: return false
+      }
+    }
+    return false
+  }
+
   private func walk(_ message: Message, from start: Int, to end: Int, path: String) -> FormatError? {
     var position = start
     var counts: [Int: Int] = [:]
