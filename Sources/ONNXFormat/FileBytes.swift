@@ -44,13 +44,12 @@ public enum FileBytes {
 
   /// Entry names of a directory, sorted bytewise so listings are the same on every machine.
   public static func list(_ path: String) throws(FormatError) -> [String] {
-    final class Names { var values: [String] = [] }
-    let names = Names()
+    let names = DirectoryNames()
     let context = Unmanaged.passUnretained(names).toOpaque()
     let status = path.withCString { pathPointer in
       oq_list_directory(pathPointer, context) { context, name in
         guard let context, let name else { return }
-        Unmanaged<Names>.fromOpaque(context).takeUnretainedValue().values.append(swiftString(UnsafeMutablePointer(mutating: name)))
+        Unmanaged<DirectoryNames>.fromOpaque(context).takeUnretainedValue().values.append(swiftString(UnsafeMutablePointer(mutating: name)))
       }
     }
     if status != 0 { throw FormatError(.io, path, "cannot list directory: " + errorMessage(status)) }
@@ -60,6 +59,11 @@ public enum FileBytes {
   static func errorMessage(_ status: Int32) -> String {
     swiftString(UnsafeMutablePointer(mutating: oq_error_message(status)))
   }
+}
+
+/// Collects names from the C directory walk; a class so the C callback can reach it through a pointer.
+final class DirectoryNames {
+  var values: [String] = []
 }
 
 /// `directory/name`, without doubling a trailing slash.
