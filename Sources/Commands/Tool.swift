@@ -7,6 +7,9 @@ public struct Tool {
   /// The commands this build offers, with their one-line summaries.
   static let commands: [(name: String, summary: String)] = [
     ("inspect", InspectCommand.summary),
+    ("run", RunCommand.summary),
+    ("bench", BenchCommand.summary),
+    ("ops", OpsCommand.summary),
     ("resave", ResaveCommand.summary),
   ]
 
@@ -38,6 +41,9 @@ public struct Tool {
       switch command {
       case "inspect": try InspectCommand.run(rest, console)
       case "resave": try ResaveCommand.run(rest, console)
+      case "run": try RunCommand.run(rest, console)
+      case "bench": try BenchCommand.run(rest, console)
+      case "ops": try OpsCommand.run(rest, console)
       default: break
       }
       return 0
@@ -52,6 +58,9 @@ public struct Tool {
     switch command {
     case "inspect": return InspectCommand.usage
     case "resave": return ResaveCommand.usage
+    case "run": return RunCommand.usage
+    case "bench": return BenchCommand.usage
+    case "ops": return OpsCommand.usage
     default: return nil
     }
   }

@@ -19,100 +19,109 @@ public enum Operator: Equatable {
   // Recurrent and control flow
   case lstm, `if`
 
+  /// ONNX op_type names (domain ai.onnx) of every operator, in the order `onnx-quant ops` lists them.
+  public static let table: [(name: String, op: Operator)] = [
+    ("Conv", .conv),
+    ("ConvTranspose", .convTranspose),
+    ("Gemm", .gemm),
+    ("MatMul", .matMul),
+    ("Add", .add),
+    ("Sub", .sub),
+    ("Mul", .mul),
+    ("Div", .div),
+    ("Pow", .pow),
+    ("Mod", .mod),
+    ("Max", .max),
+    ("Min", .min),
+    ("Sum", .sum),
+    ("Mean", .mean),
+    ("Equal", .equal),
+    ("Less", .less),
+    ("Greater", .greater),
+    ("LessOrEqual", .lessOrEqual),
+    ("GreaterOrEqual", .greaterOrEqual),
+    ("And", .and),
+    ("Or", .or),
+    ("Xor", .xor),
+    ("PRelu", .prelu),
+    ("Where", .where),
+    ("Relu", .relu),
+    ("LeakyRelu", .leakyRelu),
+    ("Clip", .clip),
+    ("Sigmoid", .sigmoid),
+    ("Tanh", .tanh),
+    ("HardSigmoid", .hardSigmoid),
+    ("HardSwish", .hardSwish),
+    ("Elu", .elu),
+    ("Selu", .selu),
+    ("Softplus", .softplus),
+    ("Softsign", .softsign),
+    ("Gelu", .gelu),
+    ("Erf", .erf),
+    ("Sqrt", .sqrt),
+    ("Exp", .exp),
+    ("Log", .log),
+    ("Abs", .abs),
+    ("Neg", .neg),
+    ("Reciprocal", .reciprocal),
+    ("Floor", .floor),
+    ("Ceil", .ceil),
+    ("Round", .round),
+    ("Sign", .sign),
+    ("Sin", .sin),
+    ("Cos", .cos),
+    ("Not", .not),
+    ("Cast", .cast),
+    ("Identity", .identity),
+    ("MaxPool", .maxPool),
+    ("AveragePool", .averagePool),
+    ("GlobalAveragePool", .globalAveragePool),
+    ("GlobalMaxPool", .globalMaxPool),
+    ("BatchNormalization", .batchNormalization),
+    ("InstanceNormalization", .instanceNormalization),
+    ("LayerNormalization", .layerNormalization),
+    ("Softmax", .softmax),
+    ("LogSoftmax", .logSoftmax),
+    ("ReduceMean", .reduceMean),
+    ("ReduceMax", .reduceMax),
+    ("ReduceMin", .reduceMin),
+    ("ReduceSum", .reduceSum),
+    ("ReduceProd", .reduceProd),
+    ("ArgMax", .argMax),
+    ("ArgMin", .argMin),
+    ("Concat", .concat),
+    ("Split", .split),
+    ("Reshape", .reshape),
+    ("Flatten", .flatten),
+    ("Transpose", .transpose),
+    ("Squeeze", .squeeze),
+    ("Unsqueeze", .unsqueeze),
+    ("Pad", .pad),
+    ("Resize", .resize),
+    ("Slice", .slice),
+    ("Gather", .gather),
+    ("Expand", .expand),
+    ("Tile", .tile),
+    ("Range", .range),
+    ("Shape", .shape),
+    ("Size", .size),
+    ("Constant", .constant),
+    ("ConstantOfShape", .constantOfShape),
+    ("Dropout", .dropout),
+    ("LSTM", .lstm),
+    ("If", .if),
+  ]
+
   /// The operator for a node's domain and op_type, or nil when the runtime has none.
   public static func named(_ opType: String, domain: String) -> Operator? {
     guard domain.isEmpty || domain == "ai.onnx" else { return nil }
-    switch opType {
-    case "Conv": return .conv
-    case "ConvTranspose": return .convTranspose
-    case "Gemm": return .gemm
-    case "MatMul": return .matMul
-    case "Add": return .add
-    case "Sub": return .sub
-    case "Mul": return .mul
-    case "Div": return .div
-    case "Pow": return .pow
-    case "Mod": return .mod
-    case "Max": return .max
-    case "Min": return .min
-    case "Sum": return .sum
-    case "Mean": return .mean
-    case "Equal": return .equal
-    case "Less": return .less
-    case "Greater": return .greater
-    case "LessOrEqual": return .lessOrEqual
-    case "GreaterOrEqual": return .greaterOrEqual
-    case "And": return .and
-    case "Or": return .or
-    case "Xor": return .xor
-    case "PRelu": return .prelu
-    case "Where": return .where
-    case "Relu": return .relu
-    case "LeakyRelu": return .leakyRelu
-    case "Clip": return .clip
-    case "Sigmoid": return .sigmoid
-    case "Tanh": return .tanh
-    case "HardSigmoid": return .hardSigmoid
-    case "HardSwish": return .hardSwish
-    case "Elu": return .elu
-    case "Selu": return .selu
-    case "Softplus": return .softplus
-    case "Softsign": return .softsign
-    case "Gelu": return .gelu
-    case "Erf": return .erf
-    case "Sqrt": return .sqrt
-    case "Exp": return .exp
-    case "Log": return .log
-    case "Abs": return .abs
-    case "Neg": return .neg
-    case "Reciprocal": return .reciprocal
-    case "Floor": return .floor
-    case "Ceil": return .ceil
-    case "Round": return .round
-    case "Sign": return .sign
-    case "Sin": return .sin
-    case "Cos": return .cos
-    case "Not": return .not
-    case "Cast": return .cast
-    case "Identity": return .identity
-    case "MaxPool": return .maxPool
-    case "AveragePool": return .averagePool
-    case "GlobalAveragePool": return .globalAveragePool
-    case "GlobalMaxPool": return .globalMaxPool
-    case "BatchNormalization": return .batchNormalization
-    case "InstanceNormalization": return .instanceNormalization
-    case "LayerNormalization": return .layerNormalization
-    case "Softmax": return .softmax
-    case "LogSoftmax": return .logSoftmax
-    case "ReduceMean": return .reduceMean
-    case "ReduceMax": return .reduceMax
-    case "ReduceMin": return .reduceMin
-    case "ReduceSum": return .reduceSum
-    case "ReduceProd": return .reduceProd
-    case "ArgMax": return .argMax
-    case "ArgMin": return .argMin
-    case "Concat": return .concat
-    case "Split": return .split
-    case "Reshape": return .reshape
-    case "Flatten": return .flatten
-    case "Transpose": return .transpose
-    case "Squeeze": return .squeeze
-    case "Unsqueeze": return .unsqueeze
-    case "Pad": return .pad
-    case "Resize": return .resize
-    case "Slice": return .slice
-    case "Gather": return .gather
-    case "Expand": return .expand
-    case "Tile": return .tile
-    case "Range": return .range
-    case "Shape": return .shape
-    case "Size": return .size
-    case "Constant": return .constant
-    case "ConstantOfShape": return .constantOfShape
-    case "Dropout": return .dropout
-    case "LSTM": return .lstm
-    case "If": return .if
-    default: return nil
-    }
+    for entry in table where entry.name == opType { return entry.op }
+    return nil
+  }
+
+  /// The ONNX op_type name.
+  public var name: String {
+    for entry in Operator.table where entry.op == self { return entry.name }
+    return ""
   }
 }
