@@ -322,6 +322,14 @@ def first_line(text):
     return ""
 
 
+def error_line(text):
+    """The error itself: the first line that is not a `note:` the runner printed on the way."""
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("note:"):
+            return line.strip()[:500]
+    return first_line(text)
+
+
 def run_case(command, cases_dir, actual_root, entry, timeout):
     """(status, reason, seconds) with status in pass / fail / error / crash."""
     started = time.time()
@@ -348,7 +356,7 @@ def run_case(command, cases_dir, actual_root, entry, timeout):
             return "crash", prefix + "killed by %s%s" % (name, (": " + detail) if detail else ""), \
                 time.time() - started
         if result.returncode != 0:
-            detail = first_line(result.stderr) or first_line(result.stdout) or "(no message)"
+            detail = error_line(result.stderr) or first_line(result.stdout) or "(no message)"
             detail = detail.replace(cases_dir + os.sep, "")
             return "error", prefix + "exit %d: %s" % (result.returncode, detail), time.time() - started
         for k in range(entry["outputs"]):

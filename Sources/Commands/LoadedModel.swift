@@ -15,15 +15,31 @@ struct LoadedModel {
     return try prepare(model, path: path, shapes: shapes, start: start)
   }
 
-  static func prepare(_ model: Model, path: String, shapes: [String: [Int]], start: UInt64) throws(CommandError)
-    -> LoadedModel
-  {
-    let session: Session
-    do {
-      session = try Session(model: model, options: LoadOptions(shapes: shapes))
-    } catch {
-      throw .input(path + ": " + error.message)
+  /// Prepares `model`. When `given` holds input values and the model needs a value at load that is
+  /// computed from some of them (a Reshape's shape, a Resize's scales, weights fed as inputs), those
+  /// inputs are fixed at load and the load is tried again; `console` gets a note saying which.
+  static func prepare(
+    _ model: Model, path: String, shapes: [String: [Int]], start: UInt64, given: [String: Tensor] = [:],
+    console: Console? = nil
+  ) throws(CommandError) -> LoadedModel {
+    var options = LoadOptions(shapes: shapes)
+    while true {
+      do {
+        let session = try Session(model: model, options: options)
+        return LoadedModel(model: model, session: session, loadNanoseconds: oq_monotonic_ns() - start)
+      } catch {
+        guard let value = error.loadTimeValue else { throw .input(path + ": " + error.message) }
+        let inputs = InputDependencies.graphInputs(feeding: value, in: model.graph).filter {
+          options.fixedInputs[$0] == nil && given[$0] != nil
+        }
+        if inputs.isEmpty { throw .input(path + ": " + error.message) }
+        for name in inputs {
+          options.fixedInputs[name] = given[name]
+          options.shapes[name] = nil
+          let why = name == value ? "its value" : "'" + value + "', computed from it,"
+          console?.error("note: input '" + name + "' is fixed at load: " + why + " must be known to plan the model\n")
+        }
+      }
     }
-    return LoadedModel(model: model, session: session, loadNanoseconds: oq_monotonic_ns() - start)
   }
 }

@@ -32,7 +32,10 @@ struct ModelInputs {
       for (index, tensor) in found.tensors.enumerated() { tensors[names[index]] = tensor }
       return
     }
-    if found.tensors.isEmpty { throw .input(directory + ": holds neither input_K.pb nor NAME.npy files") }
+    if found.tensors.isEmpty {
+      if names.isEmpty { return }
+      throw .input(directory + ": holds neither input_K.pb nor NAME.npy files")
+    }
     for tensor in found.tensors {
       guard names.contains(tensor.name) else {
         throw .input(

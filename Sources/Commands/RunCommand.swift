@@ -39,7 +39,9 @@ enum RunCommand {
       if shapes[name] == nil { shapes[name] = tensor.dims }
     }
 
-    let loaded = try LoadedModel.prepare(model, path: path, shapes: shapes, start: start)
+    var given: [String: Tensor] = [:]
+    for name in inputs.names { given[name] = inputs.tensor(name) }
+    let loaded = try LoadedModel.prepare(model, path: path, shapes: shapes, start: start, given: given, console: console)
     let session = loaded.session
     for (index, input) in session.inputs.enumerated() {
       guard let tensor = inputs.tensor(input.name) else { continue }

@@ -46,9 +46,11 @@ public struct OpContext {
   /// The value of an input that must be known at load time (shapes, axes, pads...).
   public func requireConstant(_ index: Int, _ what: String) throws(RuntimeError) -> Constant {
     guard let value = constant(index) else {
-      throw error(
+      var failure = error(
         what + " (input " + String(index) + ") must be known when the model is loaded; it is computed at run time",
         .unsupported)
+      failure.loadTimeValue = index < node.inputs.count ? node.inputs[index] : nil
+      throw failure
     }
     return value
   }

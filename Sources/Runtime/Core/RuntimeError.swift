@@ -15,10 +15,14 @@ public struct RuntimeError: Error, Equatable {
 
   public var kind: Kind
   public var message: String
+  /// For a value that must be known at load but is computed at run time: its name. A caller holding
+  /// the graph inputs it derives from can fix them at load and try again (`LoadOptions.fixedInputs`).
+  public var loadTimeValue: String?
 
-  public init(_ kind: Kind, _ message: String) {
+  public init(_ kind: Kind, _ message: String, loadTimeValue: String? = nil) {
     self.kind = kind
     self.message = message
+    self.loadTimeValue = loadTimeValue
   }
 
   public init(_ error: FormatError) {

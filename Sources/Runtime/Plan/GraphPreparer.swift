@@ -38,6 +38,12 @@ struct GraphPreparer {
       throw RuntimeError(.input, "--shape names no graph input: " + unknownShapes.joined(separator: ", "))
     }
     for input in graph.inputs where names[input.name] == nil {
+      if let fixed = options.fixedInputs[input.name] {
+        plan.constants.append(try Constant(fixed))
+        plan.constantNames.append(input.name)
+        names[input.name] = .constant(plan.constants.count - 1)
+        continue
+      }
       let type = try InputShapes.resolve(input, override: options.shapes[input.name])
       plan.values.append(PlannedValue(name: input.name, type: type, producer: nil, aliasOf: nil))
       plan.inputs.append(plan.values.count - 1)
@@ -100,6 +106,20 @@ struct GraphPreparer {
       guard let first = sources.first, first != .omitted else {
         throw RuntimeError(.invalid, node.displayName + ": input 0 is required")
       }
+      if node.opType == "Dropout" && sources.count > 2 && sources[2] != .omitted {
+        // Training mode drops at random, which no runtime can reproduce, unless the ratio is 0.
+        guard case .constant(let mode) = sources[2], let training = plan.constants[mode].integers()?.first else {
+          throw RuntimeError(.unsupported, node.displayName + ": training_mode must be known when the model is loaded")
+        }
+        var ratio: Float = 0.5
+        if sources.count > 1, case .constant(let r) = sources[1], let value = plan.constants[r].floats()?.first {
+          ratio = value
+        }
+        if training != 0 && ratio != 0 {
+          throw RuntimeError(
+            .unsupported, node.displayName + ": training_mode with ratio > 0 drops at random; only inference is run")
+        }
+      }
       if node.opType == "Dropout" && node.outputs.count > 1 && !node.outputs[1].isEmpty {
         // Inference mode: nothing is dropped, so the mask is all true.
         guard let type = plan.type(of: first) else { return }
@@ -145,7 +165,8 @@ struct GraphPreparer {
   private mutating func inline(_ node: Node, condition: ValueSource) throws(RuntimeError) {
     guard case .constant(let index) = condition, let flag = plan.constants[index].integers()?.first else {
       throw RuntimeError(
-        .unsupported, node.displayName + ": the condition must be known when the model is loaded (after folding)")
+        .unsupported, node.displayName + ": the condition must be known when the model is loaded (after folding)",
+        loadTimeValue: node.inputs.first)
     }
     let branchName = flag != 0 ? "then_branch" : "else_branch"
     guard case .graph(let branch)? = node.attribute(branchName) else {

@@ -52,7 +52,9 @@ struct BroadcastPlan {
       for index in stride(from: output.count - 1, through: 0, by: -1) where output[index] != 1 {
         if let last = dims.last {
           var joins = true
-          for k in 0..<3 where strides[k][index] != merged[k][dims.count - 1] * last { joins = false }
+          for k in 0..<3 where strides[k][index] != merged[k][dims.count - 1] * last {
+            joins = false
+          }
           if joins {
             dims[dims.count - 1] = last * output[index]
             continue
@@ -76,7 +78,9 @@ struct BroadcastPlan {
     if rank >= 2 {
       var values = dims
       var outStrides = [Int](repeating: 1, count: rank)
-      for index in stride(from: rank - 2, through: 0, by: -1) { outStrides[index] = outStrides[index + 1] * dims[index + 1] }
+      for index in stride(from: rank - 2, through: 0, by: -1) {
+        outStrides[index] = outStrides[index + 1] * dims[index + 1]
+      }
       values += outStrides
       for k in 0..<3 { values += merged[k] }
       table = Storage(values: values)
@@ -149,7 +153,7 @@ struct BroadcastPlan {
   }
 }
 
-/// The numpy broadcast of `shapes`, or nil when two of them disagree on a dim that is not 1.
+/// The numpy broadcast of two shapes, or nil when they disagree on a dim where neither is 1.
 func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
   let rank = max(a.count, b.count)
   var shape = [Int](repeating: 1, count: rank)

@@ -71,7 +71,9 @@ extension HalfElement: CastTarget, CastSource {
   @inline(__always) init(castDouble value: Double) { bits = halfBits(Float(value)) }
   @inline(__always) init(castInt value: Int64) { bits = halfBits(Float(value)) }
   @inline(__always) init(castUInt value: UInt64) { bits = halfBits(Float(value)) }
-  @inline(__always) func cast<D: CastTarget>(to type: D.Type) -> D { D(castFloat: floatFromHalf(bits)) }
+  @inline(__always) func cast<D: CastTarget>(to type: D.Type) -> D {
+    D(castFloat: floatFromHalf(bits))
+  }
 }
 
 extension BFloat16Element: CastTarget, CastSource {
@@ -79,7 +81,9 @@ extension BFloat16Element: CastTarget, CastSource {
   @inline(__always) init(castDouble value: Double) { bits = bfloat16Bits(Float(value)) }
   @inline(__always) init(castInt value: Int64) { bits = bfloat16Bits(Float(value)) }
   @inline(__always) init(castUInt value: UInt64) { bits = bfloat16Bits(Float(value)) }
-  @inline(__always) func cast<D: CastTarget>(to type: D.Type) -> D { D(castFloat: floatFromBFloat16(bits)) }
+  @inline(__always) func cast<D: CastTarget>(to type: D.Type) -> D {
+    D(castFloat: floatFromBFloat16(bits))
+  }
 }
 
 extension BoolElement: CastTarget, CastSource {
@@ -93,7 +97,8 @@ extension BoolElement: CastTarget, CastSource {
 
 /// The element types Cast converts between.
 let castTypes: [DataType] = [
-  .float, .double, .float16, .bfloat16, .int8, .uint8, .int16, .uint16, .int32, .uint32, .int64, .uint64, .bool,
+  .float, .double, .float16, .bfloat16, .int8, .uint8, .int16, .uint16, .int32, .uint32, .int64,
+  .uint64, .bool,
 ]
 
 /// The Cast step: `count` elements from `from` to `to`. Reads and writes go through raw pointers
@@ -125,7 +130,9 @@ struct CastStep {
   }
 
   @inline(__always)
-  private func castInto<S: CastSource>(_ source: S.Type, _ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer) {
+  private func castInto<S: CastSource>(
+    _ source: S.Type, _ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer
+  ) {
     switch to {
     case .float: castLoop(S.self, Float.self, x, y)
     case .double: castLoop(S.self, Double.self, x, y)

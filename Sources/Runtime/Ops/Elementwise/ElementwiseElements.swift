@@ -175,7 +175,9 @@ func floatFromBFloat16(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits)
 /// Int64.min. Narrower integer types then keep the low bits.
 @inline(__always)
 func integerBits(_ value: Double) -> Int64 {
-  if value >= -9_223_372_036_854_775_808.0 && value < 9_223_372_036_854_775_808.0 { return Int64(value) }
+  if value >= -9_223_372_036_854_775_808.0 && value < 9_223_372_036_854_775_808.0 {
+    return Int64(value)
+  }
   if value >= 9_223_372_036_854_775_808.0 && value < 18_446_744_073_709_551_616.0 {
     return Int64(bitPattern: UInt64(value))
   }

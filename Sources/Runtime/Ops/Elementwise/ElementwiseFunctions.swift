@@ -56,23 +56,29 @@ struct PowFunction<T: FloatElement & BinaryFloatingPoint, X: BinaryFloatingPoint
 }
 
 /// Pow of a float base by an integer exponent.
-struct PowByIntegerFunction<T: FloatElement & BinaryFloatingPoint, X: BinaryInteger>: BinaryFunction {
+struct PowByIntegerFunction<T: FloatElement & BinaryFloatingPoint, X: BinaryInteger>: BinaryFunction
+{
   @inline(__always) func callAsFunction(_ a: T, _ b: X) -> T { T.ewPow(a, T(b)) }
 }
 
 /// Pow of a signed integer base by a float exponent, computed in float64 and truncated toward zero
 /// like numpy's `power(x, y).astype(x.dtype)`.
-struct IntegerPowByFloatFunction<T: FixedWidthInteger & SignedInteger, X: BinaryFloatingPoint>: BinaryFunction {
+struct IntegerPowByFloatFunction<T: FixedWidthInteger & SignedInteger, X: BinaryFloatingPoint>:
+  BinaryFunction
+{
   @inline(__always) func callAsFunction(_ a: T, _ b: X) -> T {
     let value = pow(Double(a), Double(b))
-    return T.bitWidth <= 32 ? T(truncatingIfNeeded: integerBits32(value)) : T(truncatingIfNeeded: integerBits(value))
+    return T.bitWidth <= 32
+      ? T(truncatingIfNeeded: integerBits32(value)) : T(truncatingIfNeeded: integerBits(value))
   }
 }
 
 /// Pow of a signed integer base by an integer exponent, by repeated squaring with wrapping
 /// multiplication. A negative exponent gives the truncated quotient: 1 for base 1, +-1 for base -1,
 /// else 0 (0 also for base 0, where numpy raises and ONNX Runtime's result is undefined).
-struct IntegerPowFunction<T: FixedWidthInteger & SignedInteger, X: FixedWidthInteger>: BinaryFunction {
+struct IntegerPowFunction<T: FixedWidthInteger & SignedInteger, X: FixedWidthInteger>:
+  BinaryFunction
+{
   @inline(__always) func callAsFunction(_ a: T, _ b: X) -> T {
     if b < 0 {
       if a == 1 { return 1 }
@@ -93,7 +99,9 @@ struct IntegerPowFunction<T: FixedWidthInteger & SignedInteger, X: FixedWidthInt
 
 /// PRelu: `x` when non-negative, else `slope * x`.
 struct PReluFunction<T: FloatElement>: BinaryFunction {
-  @inline(__always) func callAsFunction(_ x: T, _ slope: T) -> T { x < T.ewZero ? T.ewMul(slope, x) : x }
+  @inline(__always) func callAsFunction(_ x: T, _ slope: T) -> T {
+    x < T.ewZero ? T.ewMul(slope, x) : x
+  }
 }
 
 // MARK: - Comparisons and logic (bool output, one byte 0 or 1)
@@ -119,19 +127,27 @@ struct GreaterOrEqualFunction<T: Comparable>: BinaryFunction {
 }
 
 struct BoolEqualFunction: BinaryFunction {
-  @inline(__always) func callAsFunction(_ a: UInt8, _ b: UInt8) -> UInt8 { (a != 0) == (b != 0) ? 1 : 0 }
+  @inline(__always) func callAsFunction(_ a: UInt8, _ b: UInt8) -> UInt8 {
+    (a != 0) == (b != 0) ? 1 : 0
+  }
 }
 
 struct AndFunction: BinaryFunction {
-  @inline(__always) func callAsFunction(_ a: UInt8, _ b: UInt8) -> UInt8 { a != 0 && b != 0 ? 1 : 0 }
+  @inline(__always) func callAsFunction(_ a: UInt8, _ b: UInt8) -> UInt8 {
+    a != 0 && b != 0 ? 1 : 0
+  }
 }
 
 struct OrFunction: BinaryFunction {
-  @inline(__always) func callAsFunction(_ a: UInt8, _ b: UInt8) -> UInt8 { a != 0 || b != 0 ? 1 : 0 }
+  @inline(__always) func callAsFunction(_ a: UInt8, _ b: UInt8) -> UInt8 {
+    a != 0 || b != 0 ? 1 : 0
+  }
 }
 
 struct XorFunction: BinaryFunction {
-  @inline(__always) func callAsFunction(_ a: UInt8, _ b: UInt8) -> UInt8 { (a != 0) != (b != 0) ? 1 : 0 }
+  @inline(__always) func callAsFunction(_ a: UInt8, _ b: UInt8) -> UInt8 {
+    (a != 0) != (b != 0) ? 1 : 0
+  }
 }
 
 // MARK: - Unary on any signed type (float32, float64, int8, int32, int64)

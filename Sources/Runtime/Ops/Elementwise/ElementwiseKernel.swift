@@ -280,8 +280,10 @@ struct SelectStep {
   private func select<T>(_ type: T.Type, _ buffers: StepBuffers) {
     plan.forEachRow(
       SelectRows(
-        condition: buffers.input(0, UInt8.self), x: buffers.input(1, T.self), y: buffers.input(2, T.self),
-        out: buffers.output(0, T.self), strideC: plan.innerA, strideX: plan.innerB, strideY: plan.innerC))
+        condition: buffers.input(0, UInt8.self), x: buffers.input(1, T.self),
+        y: buffers.input(2, T.self),
+        out: buffers.output(0, T.self), strideC: plan.innerA, strideX: plan.innerB,
+        strideY: plan.innerC))
   }
 }
 
@@ -289,13 +291,16 @@ struct SelectStep {
 
 enum UnaryCode: Equatable {
   case relu, leakyRelu, sigmoid, tanh, hardSigmoid, hardSwish, elu, selu, softplus, softsign
-  case geluErf, geluTanh, erf, sqrt, exp, log, abs, neg, reciprocal, floor, ceil, round, sign, sin, cos, not
+  case geluErf, geluTanh, erf, sqrt, exp, log, abs, neg, reciprocal, floor, ceil, round, sign, sin,
+    cos, not
   /// Pow with a load-time exponent of 1, 2 or 3.
   case copy, square, cube
 }
 
 @inline(__always)
-func unaryLoop<F: UnaryFunction>(_ function: F, _ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, _ count: Int) {
+func unaryLoop<F: UnaryFunction>(
+  _ function: F, _ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, _ count: Int
+) {
   let p = x.assumingMemoryBound(to: F.Operand.self)
   let q = y.assumingMemoryBound(to: F.Result.self)
   for index in 0..<count { q[index] = function(p[index]) }
@@ -313,7 +318,9 @@ struct UnaryStep {
     let x = buffers.inputs[0].unsafelyUnwrapped
     let y = buffers.outputs[0]
     if code == .copy {
-      if UnsafeRawPointer(y) != x { y.copyMemory(from: x, byteCount: dataType.storageBytes(count: count) ?? 0) }
+      if UnsafeRawPointer(y) != x {
+        y.copyMemory(from: x, byteCount: dataType.storageBytes(count: count) ?? 0)
+      }
       return
     }
     switch dataType {
@@ -327,7 +334,9 @@ struct UnaryStep {
     }
   }
 
-  private func signed<T: SignedElement>(_ type: T.Type, _ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer) {
+  private func signed<T: SignedElement>(
+    _ type: T.Type, _ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer
+  ) {
     switch code {
     case .relu: unaryLoop(ReluFunction<T>(), x, y, count)
     case .abs: unaryLoop(AbsFunction<T>(), x, y, count)
@@ -394,6 +403,8 @@ struct ClipStep {
     let stored = UnsafePointer(bounds.typed(T.self))
     let low = lowInput >= 0 ? buffers.input(lowInput, T.self)[0] : stored[0]
     let high = highInput >= 0 ? buffers.input(highInput, T.self)[0] : stored[1]
-    unaryLoop(ClipFunction(low: low, high: high), buffers.inputs[0].unsafelyUnwrapped, buffers.outputs[0], count)
+    unaryLoop(
+      ClipFunction(low: low, high: high), buffers.inputs[0].unsafelyUnwrapped, buffers.outputs[0],
+      count)
   }
 }

@@ -19,7 +19,9 @@ enum ElementwiseOps {
     case .pow: return try binary(context, .pow)
     case .mod:
       let fmod = try context.int("fmod", 0)
-      guard fmod == 0 || fmod == 1 else { throw context.error("attribute 'fmod' must be 0 or 1, got " + String(fmod)) }
+      guard fmod == 0 || fmod == 1 else {
+        throw context.error("attribute 'fmod' must be 0 or 1, got " + String(fmod))
+      }
       return try binary(context, fmod == 1 ? .fmod : .mod)
     case .prelu: return try binary(context, .prelu)
     case .equal: return try binary(context, .equal)
@@ -43,7 +45,8 @@ enum ElementwiseOps {
     case .tanh: return try unary(context, .tanh)
     case .hardSigmoid:
       return try unary(
-        context, .hardSigmoid, alpha: try context.float("alpha", 0.2), beta: try context.float("beta", 0.5))
+        context, .hardSigmoid, alpha: try context.float("alpha", 0.2),
+        beta: try context.float("beta", 0.5))
     case .hardSwish: return try unary(context, .hardSwish)
     case .elu: return try unary(context, .elu, alpha: try context.float("alpha", 1))
     case .selu:
@@ -57,7 +60,9 @@ enum ElementwiseOps {
       switch approximate {
       case "none": return try unary(context, .geluErf)
       case "tanh": return try unary(context, .geluTanh)
-      default: throw context.error("attribute 'approximate' must be \"none\" or \"tanh\", got \"" + approximate + "\"")
+      default:
+        throw context.error(
+          "attribute 'approximate' must be \"none\" or \"tanh\", got \"" + approximate + "\"")
       }
     case .erf: return try unary(context, .erf)
     case .sqrt: return try unary(context, .sqrt)
@@ -101,7 +106,9 @@ enum ElementwiseOps {
       if code == .pow {
         let floatBase = floatTypes.contains(a.dataType)
         if floatBase, let exponent = context.constant(1), let values = exponent.floats() {
-          constantB = a.dataType == .double ? Storage(values: values.map { Double($0) }) : Storage(values: values)
+          constantB =
+            a.dataType == .double
+            ? Storage(values: values.map { Double($0) }) : Storage(values: values)
         } else if [.float, .double, .int32, .int64].contains(b.dataType) {
           rightType = b.dataType
         } else {
@@ -109,7 +116,8 @@ enum ElementwiseOps {
         }
       } else {
         throw context.error(
-          "input 1 is " + b.text + " but input 0 is " + a.text + "; both must have the same element type")
+          "input 1 is " + b.text + " but input 0 is " + a.text
+            + "; both must have the same element type")
       }
     }
 
@@ -118,7 +126,8 @@ enum ElementwiseOps {
       shapeB = try legacyBroadcast(context, a, b)
     }
     guard let shape = broadcastShape(a.shape, shapeB) else {
-      throw context.error("input shapes " + a.text + " and " + b.text + " cannot be broadcast together")
+      throw context.error(
+        "input shapes " + a.text + " and " + b.text + " cannot be broadcast together")
     }
     if code == .prelu && shape != a.shape {
       throw context.error(
@@ -128,12 +137,15 @@ enum ElementwiseOps {
     let output = try context.checkedType(code.makesBool ? .bool : a.dataType, shape)
 
     // Pow by a load-time scalar 1, 2 or 3 is a copy, square or cube.
-    if code == .pow && shape == a.shape, let exponent = context.constant(1), exponent.type.count == 1,
+    if code == .pow && shape == a.shape, let exponent = context.constant(1),
+      exponent.type.count == 1,
       let value = exponent.floats()?.first, value == 1 || value == 2 || value == 3
     {
       let power: UnaryCode = value == 1 ? .copy : (value == 2 ? .square : .cube)
-      let step = UnaryStep(code: power, dataType: a.dataType, count: output.count, alpha: 0, beta: 0)
-      return Prepared(.elementwise(ElementwiseKernel(step: .unary(step))), outputs: [output], inPlaceInput: 0)
+      let step = UnaryStep(
+        code: power, dataType: a.dataType, count: output.count, alpha: 0, beta: 0)
+      return Prepared(
+        .elementwise(ElementwiseKernel(step: .unary(step))), outputs: [output], inPlaceInput: 0)
     }
 
     let step = BinaryStep(
@@ -146,25 +158,34 @@ enum ElementwiseOps {
     } else if b == output && constantB == nil {
       inPlace = 1
     }
-    return Prepared(.elementwise(ElementwiseKernel(step: .binary(step))), outputs: [output], inPlaceInput: inPlace)
+    return Prepared(
+      .elementwise(ElementwiseKernel(step: .binary(step))), outputs: [output], inPlaceInput: inPlace
+    )
   }
 
   /// Before opset 7 the arithmetic, logic and comparison operators broadcast only when attribute
   /// `broadcast` is 1, and then B's dims line up with A's from `axis` (by default as a suffix).
   /// Returns B's shape padded with trailing ones so numpy broadcasting gives that alignment.
-  static func legacyBroadcast(_ context: OpContext, _ a: TensorType, _ b: TensorType) throws(RuntimeError) -> [Int] {
+  static func legacyBroadcast(_ context: OpContext, _ a: TensorType, _ b: TensorType)
+    throws(RuntimeError) -> [Int]
+  {
     guard try context.int("broadcast", 0) == 1 else {
       guard a.shape == b.shape else {
         throw context.error(
-          "input shapes " + a.text + " and " + b.text + " differ and attribute 'broadcast' is 0 (opset "
+          "input shapes " + a.text + " and " + b.text
+            + " differ and attribute 'broadcast' is 0 (opset "
             + String(context.opset) + ")")
       }
       return b.shape
     }
     guard b.rank <= a.rank else {
-      throw context.error("input 1 " + b.text + " has a higher rank than input 0 " + a.text + " with legacy broadcast")
+      throw context.error(
+        "input 1 " + b.text + " has a higher rank than input 0 " + a.text + " with legacy broadcast"
+      )
     }
-    let axis = context.has(attribute: "axis") ? try context.axis(try context.int("axis", 0), rank: a.rank) : a.rank - b.rank
+    let axis =
+      context.has(attribute: "axis")
+      ? try context.axis(try context.int("axis", 0), rank: a.rank) : a.rank - b.rank
     guard axis + b.rank <= a.rank else {
       throw context.error(
         "input 1 " + b.text + " does not fit into input 0 " + a.text + " from axis " + String(axis))
@@ -173,14 +194,17 @@ enum ElementwiseOps {
     for _ in 0..<(a.rank - axis - b.rank) { shape.append(1) }
     guard broadcastShape(a.shape, shape) == a.shape else {
       throw context.error(
-        "input 1 " + b.text + " does not broadcast to input 0 " + a.text + " from axis " + String(axis))
+        "input 1 " + b.text + " does not broadcast to input 0 " + a.text + " from axis "
+          + String(axis))
     }
     return shape
   }
 
   // MARK: - Sum, Mean, Max, Min
 
-  static func variadic(_ context: OpContext, _ code: BinaryCode, mean: Bool) throws(RuntimeError) -> Prepared {
+  static func variadic(_ context: OpContext, _ code: BinaryCode, mean: Bool) throws(RuntimeError)
+    -> Prepared
+  {
     guard context.inputCount >= 1 else { throw context.error("needs at least 1 input") }
     let first = try context.input(0)
     try requireType(context, first.dataType, mean ? floatTypes : numericTypes)
@@ -194,7 +218,8 @@ enum ElementwiseOps {
       }
       guard let joined = broadcastShape(shape, input.shape) else {
         throw context.error(
-          "input " + String(index) + " " + input.text + " cannot be broadcast with shape " + dimsText(shape)
+          "input " + String(index) + " " + input.text + " cannot be broadcast with shape "
+            + dimsText(shape)
             + " of the inputs before it")
       }
       shape = joined
@@ -206,7 +231,8 @@ enum ElementwiseOps {
     var steps: [BinaryStep] = []
     for index in 1..<context.inputCount {
       let input = try context.input(index)
-      let plan = BroadcastPlan(output: shape, operands: [index == 1 ? first.shape : shape, input.shape])
+      let plan = BroadcastPlan(
+        output: shape, operands: [index == 1 ? first.shape : shape, input.shape])
       steps.append(
         BinaryStep(
           code: code, dataType: first.dataType, rightType: first.dataType, plan: plan,
@@ -220,14 +246,18 @@ enum ElementwiseOps {
     for candidate in 0..<2 where inPlace == nil {
       guard try context.input(candidate) == output else { continue }
       var reusedLater = false
-      for later in 2..<max(names.count, 2) where candidate < names.count && names[later] == names[candidate] {
+      for later in 2..<max(names.count, 2)
+      where candidate < names.count && names[later] == names[candidate] {
         reusedLater = true
       }
       if !reusedLater { inPlace = candidate }
     }
     let step = VariadicStep(
-      steps: steps, dataType: first.dataType, count: output.count, divisor: mean ? context.inputCount : 0)
-    return Prepared(.elementwise(ElementwiseKernel(step: .variadic(step))), outputs: [output], inPlaceInput: inPlace)
+      steps: steps, dataType: first.dataType, count: output.count,
+      divisor: mean ? context.inputCount : 0)
+    return Prepared(
+      .elementwise(ElementwiseKernel(step: .variadic(step))), outputs: [output],
+      inPlaceInput: inPlace)
   }
 
   // MARK: - Where
@@ -241,7 +271,9 @@ enum ElementwiseOps {
       throw context.error("condition (input 0) must be bool, got " + condition.text)
     }
     guard x.dataType == y.dataType else {
-      throw context.error("input 2 is " + y.text + " but input 1 is " + x.text + "; both must have the same element type")
+      throw context.error(
+        "input 2 is " + y.text + " but input 1 is " + x.text
+          + "; both must have the same element type")
     }
     let width: Int
     switch x.dataType {
@@ -251,12 +283,17 @@ enum ElementwiseOps {
     guard width == 1 || width == 2 || width == 4 || width == 8 else {
       throw context.unsupported("does not support element type " + x.dataType.name)
     }
-    guard let partial = broadcastShape(condition.shape, x.shape), let shape = broadcastShape(partial, y.shape) else {
+    guard let partial = broadcastShape(condition.shape, x.shape),
+      let shape = broadcastShape(partial, y.shape)
+    else {
       throw context.error(
-        "input shapes " + condition.text + ", " + x.text + " and " + y.text + " cannot be broadcast together")
+        "input shapes " + condition.text + ", " + x.text + " and " + y.text
+          + " cannot be broadcast together")
     }
     let output = try context.checkedType(x.dataType, shape)
-    let step = SelectStep(width: width, plan: BroadcastPlan(output: shape, operands: [condition.shape, x.shape, y.shape]))
+    let step = SelectStep(
+      width: width,
+      plan: BroadcastPlan(output: shape, operands: [condition.shape, x.shape, y.shape]))
     var inPlace: Int? = nil
     if x == output {
       inPlace = 1
@@ -265,7 +302,9 @@ enum ElementwiseOps {
     } else if condition == output {
       inPlace = 0
     }
-    return Prepared(.elementwise(ElementwiseKernel(step: .select(step))), outputs: [output], inPlaceInput: inPlace)
+    return Prepared(
+      .elementwise(ElementwiseKernel(step: .select(step))), outputs: [output], inPlaceInput: inPlace
+    )
   }
 
   // MARK: - One input
@@ -281,7 +320,8 @@ enum ElementwiseOps {
     default: try requireType(context, x.dataType, [.float])
     }
     let step = UnaryStep(code: code, dataType: x.dataType, count: x.count, alpha: alpha, beta: beta)
-    return Prepared(.elementwise(ElementwiseKernel(step: .unary(step))), outputs: [x], inPlaceInput: 0)
+    return Prepared(
+      .elementwise(ElementwiseKernel(step: .unary(step))), outputs: [x], inPlaceInput: 0)
   }
 
   // MARK: - Clip
@@ -309,7 +349,8 @@ enum ElementwiseOps {
               + "; both must have the same element type")
         }
         guard bound.count == 1 else {
-          throw context.error(what + " (input " + String(index) + ") must be a scalar, got " + bound.text)
+          throw context.error(
+            what + " (input " + String(index) + ") must be a scalar, got " + bound.text)
         }
         if let value = context.constant(index) {
           if index == 1 { low = value } else { high = value }
@@ -322,26 +363,37 @@ enum ElementwiseOps {
     }
     let bounds: Storage
     switch x.dataType {
-    case .float: bounds = clipBounds(Float.self, -Float.greatestFiniteMagnitude, .greatestFiniteMagnitude, low, high)
+    case .float:
+      bounds = clipBounds(
+        Float.self, -Float.greatestFiniteMagnitude, .greatestFiniteMagnitude, low, high)
     case .double:
-      bounds = clipBounds(Double.self, -Double.greatestFiniteMagnitude, .greatestFiniteMagnitude, low, high)
+      bounds = clipBounds(
+        Double.self, -Double.greatestFiniteMagnitude, .greatestFiniteMagnitude, low, high)
     case .int8: bounds = clipBounds(Int8.self, .min, .max, low, high)
     case .uint8: bounds = clipBounds(UInt8.self, .min, .max, low, high)
     case .int32: bounds = clipBounds(Int32.self, .min, .max, low, high)
     default: bounds = clipBounds(Int64.self, .min, .max, low, high)
     }
-    let step = ClipStep(dataType: x.dataType, count: x.count, bounds: bounds, lowInput: lowInput, highInput: highInput)
-    return Prepared(.elementwise(ElementwiseKernel(step: .clip(step))), outputs: [x], inPlaceInput: 0)
+    let step = ClipStep(
+      dataType: x.dataType, count: x.count, bounds: bounds, lowInput: lowInput, highInput: highInput
+    )
+    return Prepared(
+      .elementwise(ElementwiseKernel(step: .clip(step))), outputs: [x], inPlaceInput: 0)
   }
 
   /// A float attribute bound (before opset 11) as a constant of the input's float type.
-  static func floatBound(_ context: OpContext, _ name: String, _ type: DataType) throws(RuntimeError) -> Constant {
+  static func floatBound(_ context: OpContext, _ name: String, _ type: DataType)
+    throws(RuntimeError) -> Constant
+  {
     let value = try context.float(name, 0)
-    return type == .double ? Constant(.double, [], values: [Double(value)]) : Constant(.float, [], values: [value])
+    return type == .double
+      ? Constant(.double, [], values: [Double(value)]) : Constant(.float, [], values: [value])
   }
 
   /// `[low, high]` as `T`: each bound's load-time value (of type `T`), else the default.
-  static func clipBounds<T>(_ type: T.Type, _ lowest: T, _ highest: T, _ low: Constant?, _ high: Constant?) -> Storage {
+  static func clipBounds<T>(
+    _ type: T.Type, _ lowest: T, _ highest: T, _ low: Constant?, _ high: Constant?
+  ) -> Storage {
     var values = [lowest, highest]
     if let low { values[0] = low.values(T.self)[0] }
     if let high { values[1] = high.values(T.self)[0] }
@@ -370,7 +422,8 @@ enum ElementwiseOps {
     }
     let step = CastStep(from: x.dataType, to: target, count: x.count)
     let inPlace: Int? = x.dataType.bitsPerElement == target.bitsPerElement ? 0 : nil
-    return Prepared(.elementwise(ElementwiseKernel(step: .cast(step))), outputs: [output], inPlaceInput: inPlace)
+    return Prepared(
+      .elementwise(ElementwiseKernel(step: .cast(step))), outputs: [output], inPlaceInput: inPlace)
   }
 
   // MARK: - Checks
@@ -384,11 +437,14 @@ enum ElementwiseOps {
     }
   }
 
-  static func requireType(_ context: OpContext, _ type: DataType, _ allowed: [DataType]) throws(RuntimeError) {
+  static func requireType(_ context: OpContext, _ type: DataType, _ allowed: [DataType])
+    throws(RuntimeError)
+  {
     guard allowed.contains(type) else {
       var names = ""
       for (index, name) in allowed.enumerated() { names += (index > 0 ? ", " : "") + name.name }
-      throw context.unsupported("does not support element type " + type.name + " (supported: " + names + ")")
+      throw context.unsupported(
+        "does not support element type " + type.name + " (supported: " + names + ")")
     }
   }
 }

@@ -133,14 +133,14 @@ struct LSTMKernel {
       var high = biasBytes.load(fromByteOffset: tile * rowBytes + 64, as: SIMD16<Float>.self)
       for k in 0..<inputSize {
         let value = SIMD16<Float>(repeating: x[k])
-        low += weights.load(as: SIMD16<Float>.self) * value
-        high += weights.load(fromByteOffset: 64, as: SIMD16<Float>.self) * value
+        low = RecurrentMath.multiplyAdd(low, weights.load(as: SIMD16<Float>.self), value)
+        high = RecurrentMath.multiplyAdd(high, weights.load(fromByteOffset: 64, as: SIMD16<Float>.self), value)
         weights += rowBytes
       }
       for k in 0..<hidden {
         let value = SIMD16<Float>(repeating: h[k])
-        low += weights.load(as: SIMD16<Float>.self) * value
-        high += weights.load(fromByteOffset: 64, as: SIMD16<Float>.self) * value
+        low = RecurrentMath.multiplyAdd(low, weights.load(as: SIMD16<Float>.self), value)
+        high = RecurrentMath.multiplyAdd(high, weights.load(fromByteOffset: 64, as: SIMD16<Float>.self), value)
         weights += rowBytes
       }
       gateBytes.storeBytes(of: low, toByteOffset: tile * rowBytes, as: SIMD16<Float>.self)
