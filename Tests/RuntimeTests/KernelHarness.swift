@@ -64,10 +64,13 @@ enum KernelHarness {
     let buffers = StepBuffers(
       inputs: inputPointers, outputs: outputs.map { $0.storage.pointer }, scratch: scratch?.pointer)
     // Run twice: the second run shows the kernel keeps no state between runs and allocates nothing.
-    prepared.kernel.run(buffers)
-    oq_allocations_start()
-    prepared.kernel.run(buffers)
-    let allocations = oq_allocations_stop()
+    // `buffers` holds only addresses: keep the storages alive until both runs are done.
+    let allocations = withExtendedLifetime((scratch, outputs)) { () -> Int in
+      prepared.kernel.run(buffers)
+      oq_allocations_start()
+      prepared.kernel.run(buffers)
+      return oq_allocations_stop()
+    }
     XCTAssertEqual(allocations, 0, node.opType + " allocated on the heap while running", file: file, line: line)
     return Result(outputs: outputs, prepared: prepared)
   }

@@ -11,6 +11,11 @@ public enum Kernel {
   case reduction(ReductionKernel)
   case movement(MovementKernel)
   case recurrent(RecurrentKernel)
+  case quantize(QuantizeKernel)
+  case integerConvolution(IntegerConvolutionKernel)
+  case integerMatrix(IntegerMatrixKernel)
+  case quantizedElementwise(QuantizedElementwiseKernel)
+  case quantizedPooling(QuantizedPoolingKernel)
 
   @inline(__always)
   public func run(_ buffers: StepBuffers) {
@@ -24,6 +29,11 @@ public enum Kernel {
     case .reduction(let kernel): kernel.run(buffers)
     case .movement(let kernel): kernel.run(buffers)
     case .recurrent(let kernel): kernel.run(buffers)
+    case .quantize(let kernel): kernel.run(buffers)
+    case .integerConvolution(let kernel): kernel.run(buffers)
+    case .integerMatrix(let kernel): kernel.run(buffers)
+    case .quantizedElementwise(let kernel): kernel.run(buffers)
+    case .quantizedPooling(let kernel): kernel.run(buffers)
     }
   }
 }

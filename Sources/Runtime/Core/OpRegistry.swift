@@ -23,6 +23,16 @@ enum OpRegistry {
       return try MovementOps.prepare(context)
     case .lstm:
       return try RecurrentOps.prepare(context)
+    case .quantizeLinear, .dequantizeLinear, .dynamicQuantizeLinear:
+      return try QuantizeOps.prepare(context)
+    case .qlinearConv, .convInteger:
+      return try IntegerConvolutionOps.prepare(context)
+    case .qlinearMatMul, .matMulInteger, .qgemm:
+      return try IntegerMatrixOps.prepare(context)
+    case .qlinearAdd, .qlinearMul, .qlinearSigmoid, .qlinearLeakyRelu, .qlinearSoftmax:
+      return try QuantizedElementwiseOps.prepare(context)
+    case .qlinearGlobalAveragePool, .qlinearAveragePool, .qlinearConcat:
+      return try QuantizedPoolingOps.prepare(context)
     case .constant, .dropout, .if:
       throw context.error("is resolved before kernels are prepared", .unsupported)
     }

@@ -266,7 +266,8 @@ struct GraphPreparer {
     let buffers = StepBuffers(
       inputs: constants.map { $0.map { UnsafeRawPointer($0.storage.pointer) } },
       outputs: outputs.map { $0.storage.pointer }, scratch: scratch?.pointer)
-    prepared.kernel.run(buffers)
+    // Keep the scratch alive through the run: `buffers` holds only its address.
+    withExtendedLifetime(scratch) { prepared.kernel.run(buffers) }
     return outputs
   }
 
