@@ -98,7 +98,7 @@ struct ModelSummary {
     }
   }
 
-  func text(path: String) -> String {
+  func text(path: String, loadNanoseconds: UInt64) -> String {
     var lines: [String] = []
     lines.append("model: " + path)
     lines.append("ir_version: " + String(irVersion) + (producer.isEmpty ? "" : "  producer: " + producer))
@@ -117,10 +117,11 @@ struct ModelSummary {
     lines.append(
       "initializers: " + String(initializerCount) + " tensors, " + String(initializerBytes) + " bytes")
     lines.append("constants: " + String(constantCount) + " tensors, " + String(constantBytes) + " bytes")
+    lines.append("loaded in " + NumberFormat.duration(nanoseconds: loadNanoseconds))
     return lines.joined(separator: "\n") + "\n"
   }
 
-  func json(path: String) -> String {
+  func json(path: String, loadNanoseconds: UInt64) -> String {
     var json = JSONWriter()
     json.beginObject()
     json.string("model", path)
@@ -165,6 +166,7 @@ struct ModelSummary {
     json.int("count", constantCount)
     json.int("bytes", constantBytes)
     json.endObject()
+    json.raw("load_ms", NumberFormat.fixed(Double(loadNanoseconds) / 1e6, decimals: 3))
     json.endObject()
     return json.text + "\n"
   }

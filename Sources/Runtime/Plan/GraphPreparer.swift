@@ -18,7 +18,7 @@ struct GraphPreparer {
       throw RuntimeError(.unsupported, "the model imports no ai.onnx opset")
     }
     var preparer = GraphPreparer(opset: opset)
-    try preparer.build(model.graph, options: options)
+    try preparer.build(BatchNormFolding.fold(model.graph), options: options)
     return (preparer.plan, preparer.foldedNodes)
   }
 
@@ -339,5 +339,32 @@ struct GraphPreparer {
       }
     }
     plan.steps = steps
+    releaseUnusedConstants()
+  }
+
+  /// Keeps only the constants that steps or outputs read: the rest (weights already folded into others,
+  /// shape chains) would otherwise stay in memory for the life of the session.
+  private mutating func releaseUnusedConstants() {
+    var newIndex = [Int](repeating: -1, count: plan.constants.count)
+    func use(_ source: ValueSource) {
+      if case .constant(let index) = source { newIndex[index] = 0 }
+    }
+    for step in plan.steps { for input in step.inputs { use(input) } }
+    for output in plan.outputs { use(output.source) }
+    var constants: [Constant] = []
+    var names: [String] = []
+    for index in 0..<plan.constants.count where newIndex[index] == 0 {
+      newIndex[index] = constants.count
+      constants.append(plan.constants[index])
+      names.append(plan.constantNames[index])
+    }
+    func remap(_ source: ValueSource) -> ValueSource {
+      if case .constant(let index) = source { return .constant(newIndex[index]) }
+      return source
+    }
+    for index in 0..<plan.steps.count { plan.steps[index].inputs = plan.steps[index].inputs.map(remap) }
+    for index in 0..<plan.outputs.count { plan.outputs[index].source = remap(plan.outputs[index].source) }
+    plan.constants = constants
+    plan.constantNames = names
   }
 }
