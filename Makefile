@@ -6,12 +6,21 @@ SHARED_MODELS ?= ../shared/models
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := protobuf-c-compiler libprotobuf-c-dev
+DEBIAN_PACKAGES := protobuf-c-compiler libprotobuf-c-dev libc6-dev-arm64-cross
 DEBUG_BIN := .build/debug/onnx-quant
 RELEASE_BIN := .build/release/onnx-quant
 DEMO_MODEL ?= $(SHARED_MODELS)/ppocr_cls_mobile_v2.onnx
 
-.PHONY: deps system-deps build build-debug test unit-test roundtrip check-proto proto demo format clean
+# Release builds use the host's vector units: Swift has no run-time CPU dispatch, and x86-64's
+# baseline is SSE2. On an x86-64 host with AVX2 and FMA the float kernels take 16-wide vectors
+# and fused multiply-adds (the binary then needs such a CPU). AArch64 gets NEON and FMA by default.
+HOST_ARCH := $(shell uname -m)
+HOST_AVX2_FMA := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo yes)
+ifeq ($(HOST_ARCH)-$(HOST_AVX2_FMA),x86_64-yes)
+RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DONNXQ_SIMD16 -Xswiftc -DONNXQ_FMA
+endif
+
+.PHONY: deps system-deps build build-debug test unit-test roundtrip conformance real-models bench embedded-check check-proto proto demo format clean
 
 deps: system-deps $(VENV)/.installed
 
@@ -30,7 +39,7 @@ $(VENV)/.installed: requirements-dev.txt
 	touch $@
 
 build: system-deps
-	swift build -c release
+	swift build -c release $(RELEASE_FLAGS)
 
 build-debug: system-deps
 	swift build
@@ -58,10 +67,30 @@ unit-test: system-deps
 roundtrip: deps build-debug
 	$(PYTHON) scripts/roundtrip.py --binary $(DEBUG_BIN) --shared $(SHARED_MODELS) --out build/roundtrip
 
+# The runtime core must compile as Embedded Swift for the boards' bare target.
+embedded-check: system-deps
+	scripts/embedded-build.sh aarch64-none-none-elf build/embedded/aarch64
+
+# ONNX's own node tests, generated from the onnx wheel, run through `onnx-quant run`.
+conformance: deps build-debug
+	$(PYTHON) scripts/conformance.py --binary $(DEBUG_BIN) --out build/conformance --report CONFORMANCE.md
+
+# The real models in ../shared/models against ONNX Runtime on random inputs.
+real-models: deps build-debug
+	$(PYTHON) scripts/real_models.py --binary $(DEBUG_BIN) --shared $(SHARED_MODELS)
+
+# onnx-quant beside ONNX Runtime, one run, single thread (a release build).
+bench: deps build
+	$(PYTHON) scripts/bench_vs_ort.py --binary $(RELEASE_BIN) --shared $(SHARED_MODELS) --markdown build/bench.md
+	@echo "wrote build/bench.md; copy the table into BENCHMARKS.md with the date"
+
 test: deps check-proto
 	@mkdir -p build
+	$(MAKE) embedded-check
 	$(MAKE) unit-test
 	$(MAKE) roundtrip
+	$(MAKE) conformance
+	$(MAKE) real-models
 
 demo: build
 	$(RELEASE_BIN) inspect $(DEMO_MODEL)

@@ -5,7 +5,7 @@ import Runtime
 enum BenchCommand {
   static let summary = "measure load time, latency, arena and memory"
   static let usage = """
-    usage: onnx-quant bench MODEL [--shape NAME=dims ...] [--runs N] [--warmup N] [--json]
+    usage: onnx-quant bench MODEL [--shape NAME=dims ...] [--runs N] [--warmup N] [--json] [--profile]
 
     Loads MODEL, fills its inputs with seeded random values and runs it
     repeatedly on one thread. Prints the load time, the latency median, p10 and
@@ -16,10 +16,11 @@ enum BenchCommand {
       --runs N               timed runs (default 100)
       --warmup N             untimed runs first (default 10)
       --json                 print the results as one JSON object
+      --profile              also time every step and print the time per operator
     """
 
   static func run(_ arguments: [String], _ console: Console) throws(CommandError) {
-    let parsed = try Arguments(arguments, valued: ["--shape", "--runs", "--warmup"], flags: ["--json"])
+    let parsed = try Arguments(arguments, valued: ["--shape", "--runs", "--warmup"], flags: ["--json", "--profile"])
     let path = try parsed.positionals(["MODEL"])[0]
     let runs = try parsed.int("--runs", default: 100, minimum: 1)
     let warmup = try parsed.int("--warmup", default: 10, minimum: 0)
@@ -42,6 +43,30 @@ enum BenchCommand {
       lowerBoundBytes: session.memory.lowerBoundBytes, weightBytes: session.constantBytes,
       peakRSS: Int(oq_peak_rss_bytes()))
     console.out(parsed.has("--json") ? result.json() : result.text())
+    if parsed.has("--profile") { console.out(profile(session, runs: runs)) }
+  }
+
+  /// Time per operator type over `runs` timed runs, largest first.
+  private static func profile(_ session: Session, runs: Int) -> String {
+    var perStep = [UInt64](repeating: 0, count: session.plan.steps.count)
+    for _ in 0..<runs { session.runTimed(&perStep, clock: { oq_monotonic_ns() }) }
+    var byOperator: [String: (nanoseconds: UInt64, steps: Int)] = [:]
+    var total: UInt64 = 0
+    for (index, step) in session.plan.steps.enumerated() {
+      let name = step.op.name
+      let entry = byOperator[name] ?? (0, 0)
+      byOperator[name] = (entry.nanoseconds + perStep[index], entry.steps + 1)
+      total += perStep[index]
+    }
+    let rows = byOperator.sorted { $0.value.nanoseconds > $1.value.nanoseconds }
+    var text = "profile (mean per run):\n"
+    for row in rows {
+      let share = total == 0 ? 0 : Double(row.value.nanoseconds) * 100 / Double(total)
+      text += "  " + row.key + String(repeating: " ", count: max(1, 26 - row.key.utf8.count))
+        + NumberFormat.duration(nanoseconds: row.value.nanoseconds / UInt64(runs)) + "  "
+        + NumberFormat.fixed(share, decimals: 1) + "%  (" + String(row.value.steps) + " steps)\n"
+    }
+    return text
   }
 }
 

@@ -68,8 +68,15 @@ public final class Session {
     for index in 0..<steps.count { steps[index].kernel.run(steps[index].buffers) }
   }
 
-  /// Runs step `index` alone (for tests that measure steps one by one).
-  func runStep(_ index: Int) { steps[index].kernel.run(steps[index].buffers) }
+  /// Runs every step once and adds each step's duration, from `clock` in nanoseconds, to
+  /// `nanoseconds[step]` (which must have one entry per step).
+  public func runTimed(_ nanoseconds: inout [UInt64], clock: () -> UInt64) {
+    for index in 0..<steps.count {
+      let start = clock()
+      steps[index].kernel.run(steps[index].buffers)
+      nanoseconds[index] &+= clock() &- start
+    }
+  }
 
   /// Copies `bytes` into input `index`, checking the element type and size.
   public func setInput(_ index: Int, _ tensor: Tensor) throws(RuntimeError) {

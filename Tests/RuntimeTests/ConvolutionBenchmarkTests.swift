@@ -10,15 +10,24 @@ import XCTest
 final class ConvolutionBenchmarkTests: XCTestCase {
   /// (C_in, C_out, H, W, kernel, stride H, stride W, pad, group) of every Conv, in model order.
   static let layers: [(Int, Int, Int, Int, Int, Int, Int, Int, Int)] = [
-    (3, 8, 48, 192, 3, 2, 2, 1, 1), (8, 8, 24, 96, 1, 1, 1, 0, 1), (8, 8, 24, 96, 3, 2, 1, 1, 8), (8, 2, 1, 1, 1, 1, 1, 0, 1),
-    (2, 8, 1, 1, 1, 1, 1, 0, 1), (8, 8, 12, 96, 1, 1, 1, 0, 1), (8, 24, 12, 96, 1, 1, 1, 0, 1), (24, 24, 12, 96, 3, 2, 1, 1, 24),
-    (24, 8, 6, 96, 1, 1, 1, 0, 1), (8, 32, 6, 96, 1, 1, 1, 0, 1), (32, 32, 6, 96, 3, 1, 1, 1, 32), (32, 8, 6, 96, 1, 1, 1, 0, 1),
-    (8, 32, 6, 96, 1, 1, 1, 0, 1), (32, 32, 6, 96, 5, 2, 1, 2, 32), (32, 8, 1, 1, 1, 1, 1, 0, 1), (8, 32, 1, 1, 1, 1, 1, 0, 1),
-    (32, 16, 3, 96, 1, 1, 1, 0, 1), (16, 88, 3, 96, 1, 1, 1, 0, 1), (88, 88, 3, 96, 5, 1, 1, 2, 88), (88, 22, 1, 1, 1, 1, 1, 0, 1),
-    (22, 88, 1, 1, 1, 1, 1, 0, 1), (88, 16, 3, 96, 1, 1, 1, 0, 1), (16, 88, 3, 96, 1, 1, 1, 0, 1), (88, 88, 3, 96, 5, 1, 1, 2, 88),
-    (88, 22, 1, 1, 1, 1, 1, 0, 1), (22, 88, 1, 1, 1, 1, 1, 0, 1), (88, 16, 3, 96, 1, 1, 1, 0, 1), (16, 40, 3, 96, 1, 1, 1, 0, 1),
-    (40, 40, 3, 96, 5, 1, 1, 2, 40), (40, 10, 1, 1, 1, 1, 1, 0, 1), (10, 40, 1, 1, 1, 1, 1, 0, 1), (40, 16, 3, 96, 1, 1, 1, 0, 1),
-    (16, 48, 3, 96, 1, 1, 1, 0, 1), (48, 48, 3, 96, 5, 1, 1, 2, 48), (48, 12, 1, 1, 1, 1, 1, 0, 1), (12, 48, 1, 1, 1, 1, 1, 0, 1),
+    (3, 8, 48, 192, 3, 2, 2, 1, 1), (8, 8, 24, 96, 1, 1, 1, 0, 1), (8, 8, 24, 96, 3, 2, 1, 1, 8),
+    (8, 2, 1, 1, 1, 1, 1, 0, 1),
+    (2, 8, 1, 1, 1, 1, 1, 0, 1), (8, 8, 12, 96, 1, 1, 1, 0, 1), (8, 24, 12, 96, 1, 1, 1, 0, 1),
+    (24, 24, 12, 96, 3, 2, 1, 1, 24),
+    (24, 8, 6, 96, 1, 1, 1, 0, 1), (8, 32, 6, 96, 1, 1, 1, 0, 1), (32, 32, 6, 96, 3, 1, 1, 1, 32),
+    (32, 8, 6, 96, 1, 1, 1, 0, 1),
+    (8, 32, 6, 96, 1, 1, 1, 0, 1), (32, 32, 6, 96, 5, 2, 1, 2, 32), (32, 8, 1, 1, 1, 1, 1, 0, 1),
+    (8, 32, 1, 1, 1, 1, 1, 0, 1),
+    (32, 16, 3, 96, 1, 1, 1, 0, 1), (16, 88, 3, 96, 1, 1, 1, 0, 1), (88, 88, 3, 96, 5, 1, 1, 2, 88),
+    (88, 22, 1, 1, 1, 1, 1, 0, 1),
+    (22, 88, 1, 1, 1, 1, 1, 0, 1), (88, 16, 3, 96, 1, 1, 1, 0, 1), (16, 88, 3, 96, 1, 1, 1, 0, 1),
+    (88, 88, 3, 96, 5, 1, 1, 2, 88),
+    (88, 22, 1, 1, 1, 1, 1, 0, 1), (22, 88, 1, 1, 1, 1, 1, 0, 1), (88, 16, 3, 96, 1, 1, 1, 0, 1),
+    (16, 40, 3, 96, 1, 1, 1, 0, 1),
+    (40, 40, 3, 96, 5, 1, 1, 2, 40), (40, 10, 1, 1, 1, 1, 1, 0, 1), (10, 40, 1, 1, 1, 1, 1, 0, 1),
+    (40, 16, 3, 96, 1, 1, 1, 0, 1),
+    (16, 48, 3, 96, 1, 1, 1, 0, 1), (48, 48, 3, 96, 5, 1, 1, 2, 48), (48, 12, 1, 1, 1, 1, 1, 0, 1),
+    (12, 48, 1, 1, 1, 1, 1, 0, 1),
     (48, 16, 3, 96, 1, 1, 1, 0, 1), (16, 104, 3, 96, 1, 1, 1, 0, 1), (104, 104, 3, 96, 5, 2, 1, 2, 104),
     (104, 26, 1, 1, 1, 1, 1, 0, 1), (26, 104, 1, 1, 1, 1, 1, 0, 1), (104, 32, 2, 96, 1, 1, 1, 0, 1),
     (32, 200, 2, 96, 1, 1, 1, 0, 1), (200, 200, 2, 96, 5, 1, 1, 2, 200), (200, 50, 1, 1, 1, 1, 1, 0, 1),
@@ -59,7 +68,10 @@ final class ConvolutionBenchmarkTests: XCTestCase {
       let y = Storage(byteCount: prepared.outputs[0].byteCount)
       let scratch = Storage(byteCount: prepared.scratchBytes)
       let buffers = StepBuffers(
-        inputs: [UnsafeRawPointer(x.pointer), UnsafeRawPointer(wConstant.storage.pointer), UnsafeRawPointer(bConstant.storage.pointer)],
+        inputs: [
+          UnsafeRawPointer(x.pointer), UnsafeRawPointer(wConstant.storage.pointer),
+          UnsafeRawPointer(bConstant.storage.pointer),
+        ],
         outputs: [y.pointer], scratch: prepared.scratchBytes > 0 ? scratch.pointer : nil)
       var label = "?"
       if case .convolution(let kernel) = prepared.kernel {
@@ -77,6 +89,11 @@ final class ConvolutionBenchmarkTests: XCTestCase {
         best[index] = min(best[index], elapsed)
       }
     }
+    if ProcessInfo.processInfo.environment["ONNXQ_BENCH"] == "layers" {
+      for (index, layer) in Self.layers.enumerated() {
+        print(String(describing: layer) + " " + steps[index].label + String(format: " %.1f us", best[index] * 1e6))
+      }
+    }
     var byLabel: [String: (Double, Int)] = [:]
     for (index, step) in steps.enumerated() {
       let entry = byLabel[step.label] ?? (0, 0)
@@ -88,6 +105,9 @@ final class ConvolutionBenchmarkTests: XCTestCase {
     }
     let total = best.reduce(0, +)
     let flops = steps.reduce(0) { $0 + $1.flops }
-    print(String(format: "all 53 Conv   %7.1f us  %6.2f GFLOP/s (sum of per-layer best times)", total * 1e6, Double(flops) / total * 1e-9))
+    print(
+      String(
+        format: "all 53 Conv   %7.1f us  %6.2f GFLOP/s (sum of per-layer best times)", total * 1e6,
+        Double(flops) / total * 1e-9))
   }
 }

@@ -198,7 +198,8 @@ final class ConvolutionTests: XCTestCase {
     var rng = SeededGenerator(seed: seed)
     let xShape = [c.batch, c.inChannels] + c.spatial
     let wShape =
-      transpose ? [c.inChannels, c.outChannels / c.group] + c.kernel : [c.outChannels, c.inChannels / c.group] + c.kernel
+      transpose
+      ? [c.inChannels, c.outChannels / c.group] + c.kernel : [c.outChannels, c.inChannels / c.group] + c.kernel
     let x = rng.floats(xShape.reduce(1, *))
     let w = rng.floats(wShape.reduce(1, *))
     let b = c.bias ? rng.floats(c.outChannels) : nil
@@ -230,15 +231,25 @@ final class ConvolutionTests: XCTestCase {
   // MARK: Conv
 
   func testStrategies() {
-    check(Case(inChannels: 8, outChannels: 16, spatial: [6, 9], kernel: [1, 1]), seed: 900, strategy: .pointwise, swapped: false)
-    check(Case(inChannels: 8, outChannels: 16, spatial: [1, 1], kernel: [1, 1]), seed: 901, strategy: .pointwise, swapped: true)
-    check(Case(inChannels: 3, outChannels: 8, spatial: [6, 9], kernel: [3, 3]), seed: 902, strategy: .im2col, swapped: false)
-    check(Case(inChannels: 3, outChannels: 8, spatial: [3, 3], kernel: [3, 3]), seed: 903, strategy: .im2col, swapped: true)
+    check(
+      Case(inChannels: 8, outChannels: 16, spatial: [6, 9], kernel: [1, 1]), seed: 900, strategy: .pointwise,
+      swapped: false)
+    check(
+      Case(inChannels: 8, outChannels: 16, spatial: [1, 1], kernel: [1, 1]), seed: 901, strategy: .pointwise,
+      swapped: true)
+    check(
+      Case(inChannels: 3, outChannels: 8, spatial: [6, 9], kernel: [3, 3]), seed: 902, strategy: .im2col, swapped: false
+    )
+    check(
+      Case(inChannels: 3, outChannels: 8, spatial: [3, 3], kernel: [3, 3]), seed: 903, strategy: .im2col, swapped: true)
     check(
       Case(inChannels: 8, outChannels: 8, spatial: [6, 9], kernel: [3, 3], pads: [1, 1, 1, 1], group: 8), seed: 904,
       strategy: .depthwise)
-    check(Case(inChannels: 4, outChannels: 4, spatial: [6, 9], kernel: [3, 3], group: 2), seed: 905, strategy: .im2col)
-    check(Case(inChannels: 4, outChannels: 4, spatial: [6, 9], kernel: [3, 3]), transpose: true, seed: 906, strategy: .transpose)
+    check(
+      Case(inChannels: 4, outChannels: 4, spatial: [6, 9], kernel: [3, 3], group: 2), seed: 905, strategy: .im2col)
+    check(
+      Case(inChannels: 4, outChannels: 4, spatial: [6, 9], kernel: [3, 3]), transpose: true, seed: 906,
+      strategy: .transpose)
     // The im2col buffer stays within its budget however large the image.
     do {
       let x = KernelHarness.floats([1, 8, 100, 120], [Float](repeating: 0.5, count: 96_000))
@@ -271,14 +282,16 @@ final class ConvolutionTests: XCTestCase {
       Case(inChannels: 4, outChannels: 7, spatial: [9, 11], kernel: [3, 3], pads: [1, 1, 1, 1]),
       Case(inChannels: 5, outChannels: 6, spatial: [10, 9], kernel: [3, 3], dilations: [2, 2], pads: [2, 1, 0, 2]),
       Case(inChannels: 2, outChannels: 9, spatial: [11, 13], kernel: [5, 5], strides: [2, 1], pads: [2, 2, 2, 2]),
-      Case(inChannels: 3, outChannels: 5, spatial: [14, 6], kernel: [7, 1], pads: [3, 0, 3, 0], kernelShapeAttribute: true),
+      Case(
+        inChannels: 3, outChannels: 5, spatial: [14, 6], kernel: [7, 1], pads: [3, 0, 3, 0], kernelShapeAttribute: true),
       Case(inChannels: 4, outChannels: 4, spatial: [8, 8], kernel: [3, 3], strides: [2, 2], dilations: [2, 1]),
       Case(inChannels: 4, outChannels: 6, spatial: [7, 9], kernel: [3, 3], pads: [0, 1, 2, 0], group: 2),
       Case(inChannels: 6, outChannels: 9, spatial: [6, 7], kernel: [3, 2], strides: [1, 2], group: 3, bias: false),
       Case(inChannels: 3, outChannels: 10, spatial: [3, 3], kernel: [3, 3]),  // one output position: swapped
       Case(inChannels: 2, outChannels: 3, spatial: [5, 5], kernel: [1, 1], strides: [2, 2]),  // strided 1x1
       Case(inChannels: 2, outChannels: 3, spatial: [4, 5], kernel: [1, 1], pads: [1, 0, 0, 1]),  // padded 1x1
-      Case(batch: 2, inChannels: 3, outChannels: 5, spatial: [6, 6], kernel: [3, 3], pads: [1, 1, 1, 1], runtimeBias: true),
+      Case(
+        batch: 2, inChannels: 3, outChannels: 5, spatial: [6, 6], kernel: [3, 3], pads: [1, 1, 1, 1], runtimeBias: true),
       // Past one K block (40 * 9 = 360).
       Case(inChannels: 40, outChannels: 20, spatial: [4, 5], kernel: [3, 3], pads: [1, 1, 1, 1]),
       // Many output rows: the im2col buffer is filled in several chunks.
@@ -311,18 +324,33 @@ final class ConvolutionTests: XCTestCase {
   func testDepthwise() {
     var seed: UInt64 = 300
     let cases: [Case] = [
-      Case(inChannels: 8, outChannels: 8, spatial: [24, 40], kernel: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1], group: 8),
+      Case(
+        inChannels: 8, outChannels: 8, spatial: [24, 40], kernel: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1], group: 8),
       Case(inChannels: 5, outChannels: 5, spatial: [6, 37], kernel: [5, 5], pads: [2, 2, 2, 2], group: 5),
-      Case(inChannels: 4, outChannels: 4, spatial: [9, 9], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 4),
-      Case(inChannels: 3, outChannels: 3, spatial: [7, 30], kernel: [3, 3], dilations: [2, 2], pads: [2, 1, 0, 3], group: 3),
+      Case(
+        inChannels: 4, outChannels: 4, spatial: [9, 9], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 4),
+      Case(
+        inChannels: 3, outChannels: 3, spatial: [7, 30], kernel: [3, 3], dilations: [2, 2], pads: [2, 1, 0, 3], group: 3
+      ),
       Case(inChannels: 3, outChannels: 6, spatial: [5, 20], kernel: [3, 3], pads: [1, 1, 1, 1], group: 3),  // multiplier 2
       Case(inChannels: 4, outChannels: 4, spatial: [3, 3], kernel: [3, 3], group: 4, bias: false),
       Case(inChannels: 2, outChannels: 2, spatial: [4, 4], kernel: [5, 5], pads: [2, 2, 2, 2], group: 2),  // kernel wider than the image
       Case(inChannels: 6, outChannels: 6, spatial: [2, 96], kernel: [5, 5], pads: [2, 2, 2, 2], group: 6),
       Case(inChannels: 4, outChannels: 4, spatial: [33], kernel: [3], pads: [1, 1], group: 4),
       Case(inChannels: 3, outChannels: 3, spatial: [8, 11], kernel: [3, 3], autoPad: "SAME_UPPER", group: 3),
-      Case(inChannels: 3, outChannels: 3, spatial: [8, 11], kernel: [3, 3], strides: [2, 2], autoPad: "SAME_LOWER", group: 3),
-      Case(batch: 2, inChannels: 3, outChannels: 3, spatial: [5, 17], kernel: [3, 3], pads: [1, 1, 1, 1], group: 3, runtimeBias: true),
+      Case(
+        inChannels: 3, outChannels: 3, spatial: [8, 11], kernel: [3, 3], strides: [2, 2], autoPad: "SAME_LOWER",
+        group: 3),
+      Case(
+        batch: 2, inChannels: 3, outChannels: 3, spatial: [5, 17], kernel: [3, 3], pads: [1, 1, 1, 1], group: 3,
+        runtimeBias: true),
+      Case(
+        inChannels: 2, outChannels: 2, spatial: [5, 50], kernel: [3, 3], strides: [1, 3], dilations: [1, 2],
+        pads: [1, 2, 1, 0], group: 2),
+      Case(inChannels: 2, outChannels: 4, spatial: [3, 33], kernel: [1, 3], pads: [0, 1, 0, 1], group: 2),
+      Case(inChannels: 3, outChannels: 3, spatial: [4, 16], kernel: [3, 3], pads: [1, 1, 1, 1], group: 3),
+      Case(
+        inChannels: 3, outChannels: 3, spatial: [4, 64], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 3),
     ]
     for c in cases {
       check(c, seed: seed)
@@ -332,9 +360,14 @@ final class ConvolutionTests: XCTestCase {
 
   func testOneAndThreeSpatialAxes() {
     check(Case(inChannels: 3, outChannels: 4, spatial: [17], kernel: [3], strides: [2], pads: [1, 2]), seed: 400)
-    check(Case(inChannels: 2, outChannels: 5, spatial: [20], kernel: [5], dilations: [3], autoPad: "SAME_UPPER"), seed: 401)
-    check(Case(inChannels: 2, outChannels: 3, spatial: [4, 5, 6], kernel: [2, 3, 3], pads: [1, 1, 1, 0, 1, 1]), seed: 402)
-    check(Case(inChannels: 4, outChannels: 4, spatial: [3, 4, 10], kernel: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1], group: 4), seed: 403)
+    check(
+      Case(inChannels: 2, outChannels: 5, spatial: [20], kernel: [5], dilations: [3], autoPad: "SAME_UPPER"), seed: 401)
+    check(
+      Case(inChannels: 2, outChannels: 3, spatial: [4, 5, 6], kernel: [2, 3, 3], pads: [1, 1, 1, 0, 1, 1]), seed: 402)
+    check(
+      Case(
+        inChannels: 4, outChannels: 4, spatial: [3, 4, 10], kernel: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1], group: 4),
+      seed: 403)
     check(Case(inChannels: 3, outChannels: 2, spatial: [3, 4, 5], kernel: [1, 1, 1]), seed: 404)
   }
 
@@ -343,22 +376,37 @@ final class ConvolutionTests: XCTestCase {
   func testTranspose() {
     var seed: UInt64 = 500
     let cases: [Case] = [
-      Case(inChannels: 4, outChannels: 3, spatial: [5, 6], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], outputPadding: [1, 1]),
+      Case(
+        inChannels: 4, outChannels: 3, spatial: [5, 6], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1],
+        outputPadding: [1, 1]),
       Case(inChannels: 3, outChannels: 5, spatial: [4, 4], kernel: [3, 3]),
       Case(inChannels: 4, outChannels: 6, spatial: [5, 3], kernel: [3, 2], strides: [2, 3], group: 2),
-      Case(inChannels: 6, outChannels: 3, spatial: [4, 5], kernel: [3, 3], strides: [2, 1], pads: [1, 0, 2, 1], group: 3, outputPadding: [1, 0]),
-      Case(inChannels: 2, outChannels: 3, spatial: [4, 5], kernel: [3, 3], strides: [2, 2], dilations: [2, 2], outputPadding: [1, 0]),
+      Case(
+        inChannels: 6, outChannels: 3, spatial: [4, 5], kernel: [3, 3], strides: [2, 1], pads: [1, 0, 2, 1], group: 3,
+        outputPadding: [1, 0]),
+      Case(
+        inChannels: 2, outChannels: 3, spatial: [4, 5], kernel: [3, 3], strides: [2, 2], dilations: [2, 2],
+        outputPadding: [1, 0]),
       Case(inChannels: 2, outChannels: 2, spatial: [3, 4], kernel: [1, 1], bias: false),
       Case(inChannels: 5, outChannels: 7, spatial: [9], kernel: [4], strides: [3], pads: [1, 2]),
       Case(inChannels: 2, outChannels: 3, spatial: [4, 5], kernel: [3, 3], strides: [2, 2], outputShape: [8, 10]),
-      Case(inChannels: 2, outChannels: 3, spatial: [4, 5], kernel: [3, 3], strides: [2, 2], autoPad: "SAME_UPPER", outputShape: [9, 11]),
+      Case(
+        inChannels: 2, outChannels: 3, spatial: [4, 5], kernel: [3, 3], strides: [2, 2], autoPad: "SAME_UPPER",
+        outputShape: [9, 11]),
       Case(inChannels: 2, outChannels: 3, spatial: [4, 5], kernel: [3, 3], strides: [2, 2], outputShape: [12, 13]),
       Case(inChannels: 3, outChannels: 2, spatial: [4, 5], kernel: [3, 3], strides: [2, 2], autoPad: "SAME_UPPER"),
       Case(inChannels: 3, outChannels: 2, spatial: [4, 5], kernel: [4, 3], strides: [2, 2], autoPad: "SAME_LOWER"),
       Case(inChannels: 3, outChannels: 2, spatial: [4, 5], kernel: [3, 3], strides: [2, 2], autoPad: "VALID"),
-      Case(batch: 2, inChannels: 3, outChannels: 4, spatial: [3, 3], kernel: [2, 2], strides: [2, 2], runtimeBias: true),
-      Case(inChannels: 2, outChannels: 2, spatial: [2, 3, 3], kernel: [2, 2, 3], strides: [2, 1, 2], pads: [0, 1, 1, 1, 0, 1]),
-      Case(inChannels: 40, outChannels: 8, spatial: [2, 3], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 2),
+      Case(
+        batch: 2, inChannels: 3, outChannels: 4, spatial: [3, 3], kernel: [2, 2], strides: [2, 2], runtimeBias: true),
+      Case(
+        inChannels: 2, outChannels: 2, spatial: [2, 3, 3], kernel: [2, 2, 3], strides: [2, 1, 2],
+        pads: [0, 1, 1, 1, 0, 1]),
+      Case(
+        inChannels: 40, outChannels: 8, spatial: [2, 3], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 2),
+      // col in several chunks of input rows (8 * 9 * 30 floats per row), including a last short one.
+      Case(inChannels: 3, outChannels: 8, spatial: [17, 30], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]),
+      Case(inChannels: 2, outChannels: 64, spatial: [9, 5], kernel: [4, 4], strides: [2, 2], pads: [1, 1, 1, 1]),
     ]
     for c in cases {
       check(c, transpose: true, seed: seed)
@@ -441,10 +489,12 @@ final class ConvolutionTests: XCTestCase {
     }
     let transpose = TestNodes.node("ConvTranspose", name: "up", inputs: ["X", "W"])
     assertRuntimeError(.unsupported, ["ConvTranspose node 'up'", "constant"]) {
-      _ = try KernelHarness.run(transpose, [.runtime(x), .runtime(KernelHarness.floats([4, 2, 3, 3], [Float](repeating: 1, count: 72)))])
+      _ = try KernelHarness.run(
+        transpose, [.runtime(x), .runtime(KernelHarness.floats([4, 2, 3, 3], [Float](repeating: 1, count: 72)))])
     }
     assertRuntimeError(.invalid, ["ConvTranspose node 'up'", "channels"]) {
-      _ = try KernelHarness.run(transpose, [.runtime(x), .constant(KernelHarness.floats([3, 2, 3, 3], [Float](repeating: 1, count: 54)))])
+      _ = try KernelHarness.run(
+        transpose, [.runtime(x), .constant(KernelHarness.floats([3, 2, 3, 3], [Float](repeating: 1, count: 54)))])
     }
     let grouped = TestNodes.node("Conv", name: "g", inputs: ["X", "W"], [TestNodes.int("group", 3)])
     assertRuntimeError(.invalid, ["Conv node 'g'"]) {

@@ -141,7 +141,8 @@ final class GemmTests: XCTestCase {
   func testBiasesAlphaAndAccumulate() {
     var seed: UInt64 = 100
     let variants = [
-      Options(alpha: 1, rowBias: true), Options(alpha: 1, colBias: true), Options(alpha: -0.5, rowBias: true, colBias: true),
+      Options(alpha: 1, rowBias: true), Options(alpha: 1, colBias: true),
+      Options(alpha: -0.5, rowBias: true, colBias: true),
       Options(alpha: 2, accumulate: true), Options(alpha: 0.25, rowBias: true, accumulate: true),
     ]
     for options in variants {
@@ -166,9 +167,37 @@ final class GemmTests: XCTestCase {
     check(m: 9, n: 12, k: 2 * FloatGemm.kc, .packed, .padded, Options(rowBias: true, colBias: true), seed: 10)
   }
 
+  func testSingleRow() {
+    // One row runs several B panels side by side.
+    var seed: UInt64 = 300
+    for n in [1, 5, 8, 16, 33, 70, 130] {
+      for aForm in AForm.allCases {
+        for bForm in BForm.allCases {
+          check(m: 1, n: n, k: 37, aForm, bForm, Options(alpha: 0.5, rowBias: true, colBias: true), seed: seed)
+          check(m: 1, n: n, k: FloatGemm.kc + 3, aForm, bForm, Options(accumulate: true), seed: seed + 1)
+          seed += 2
+        }
+      }
+    }
+  }
+
   func testZeroDepthGivesTheBias() {
     check(m: 5, n: 9, k: 0, .rowMajor, .rowMajor, Options(rowBias: true, colBias: true), seed: 11)
     check(m: 5, n: 3, k: 0, .packed, .packed, Options(accumulate: true), seed: 12)
+  }
+
+  func testRowTilesCoverEveryRow() {
+    for m in 0..<60 {
+      var next = 0
+      for t in 0..<FloatGemm.tileCount(m: m) {
+        let (start, rows) = FloatGemm.tile(t, m: m)
+        XCTAssertEqual(start, next, "tile " + String(t) + " of " + String(m))
+        XCTAssertTrue(rows >= 1 && rows <= FloatGemm.mr)
+        if m > FloatGemm.mr { XCTAssertGreaterThanOrEqual(rows, 3, "m " + String(m)) }
+        next = start + rows
+      }
+      XCTAssertEqual(next, m)
+    }
   }
 
   func testDot() {

@@ -99,6 +99,24 @@ final class MatrixTests: XCTestCase {
       cConstant: false, seed: 901)
   }
 
+  func testGemmEmptyInnerDimension() {
+    // K = 0: the product is zero and Y is beta * C, whatever form B takes.
+    var seed: UInt64 = 950
+    for transB in [false, true] {
+      for bConstant in [false, true] {
+        for n in [3, 20] {
+          checkGemm(
+            m: 4, n: n, k: 0, transA: false, transB: transB, alpha: 1, beta: 0.5, cShape: [n], bConstant: bConstant,
+            cConstant: false, seed: seed)
+          checkGemm(
+            m: 4, n: n, k: 0, transA: true, transB: transB, alpha: 1, beta: 1, cShape: nil, bConstant: bConstant,
+            cConstant: false, seed: seed + 1)
+          seed += 2
+        }
+      }
+    }
+  }
+
   // MARK: MatMul
 
   /// numpy matmul, written with explicit index arithmetic.
@@ -169,7 +187,8 @@ final class MatrixTests: XCTestCase {
     var seed: UInt64 = 500
     let cases: [([Int], [Int])] = [
       ([17], [17]), ([7], [7, 9]), ([9, 7], [7]), ([1, 1], [1, 1]), ([7, 17], [17, 33]), ([33, 7], [7, 9]),
-      ([5, 300], [300, 3]), ([1, 200], [200, 2]), ([3, 4], [4, 16]), ([2, 3, 5, 7], [7, 9]), ([2, 1, 5, 7], [3, 7, 9]),
+      ([5, 300], [300, 3]), ([1, 200], [200, 2]), ([3, 4], [4, 16]), ([2, 3, 5, 7], [7, 9]),
+      ([2, 1, 5, 7], [3, 7, 9]),
       ([5, 7], [2, 7, 9]), ([1, 5, 7], [2, 3, 7, 9]), ([7], [2, 7, 9]), ([2, 5, 7], [7]), ([2, 5, 7], [2, 7, 1]),
       ([2, 5, 7], [1, 7, 4]), ([4, 1, 3, 6], [1, 2, 6, 5]), ([3, 0], [0, 4]), ([0, 3], [3, 4]),
     ]
@@ -264,7 +283,8 @@ final class MatrixTests: XCTestCase {
         ])
     }
     assertRuntimeError(.invalid, ["MatMul node 'mm'", "float"]) {
-      _ = try KernelHarness.run(matMul, [.runtime(a), .runtime(Constant(.int32, [3, 1], values: [Int32]([1, 2, 3])))])
+      _ = try KernelHarness.run(
+        matMul, [.runtime(a), .runtime(Constant(.int32, [3, 1], values: [Int32]([1, 2, 3])))])
     }
     assertRuntimeError(.unsupported, ["MatMul node 'mm'", "bool"]) {
       let flags = Constant(.bool, [2, 2], values: [UInt8]([1, 0, 0, 1]))

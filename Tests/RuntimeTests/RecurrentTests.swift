@@ -29,8 +29,12 @@ struct LSTMCase {
 
   var directions: Int { direction == "bidirectional" ? 2 : 1 }
   var xShape: [Int] { layout == 0 ? [seq, batch, input] : [batch, seq, input] }
-  var stateShape: [Int] { layout == 0 ? [directions, batch, hidden] : [batch, directions, hidden] }
-  var yShape: [Int] { layout == 0 ? [seq, directions, batch, hidden] : [batch, seq, directions, hidden] }
+  var stateShape: [Int] {
+    layout == 0 ? [directions, batch, hidden] : [batch, directions, hidden]
+  }
+  var yShape: [Int] {
+    layout == 0 ? [seq, directions, batch, hidden] : [batch, seq, directions, hidden]
+  }
 }
 
 /// The inputs of a case, drawn in a fixed order from a 64-bit LCG (the generator draws the same):
@@ -77,11 +81,19 @@ final class RecurrentTests: XCTestCase {
   func testLayout1Reverse() throws { try check(LSTMCases.layout1Reverse) }
   func testClip() throws { try check(LSTMCases.clip) }
   func testInputForget() throws { try check(LSTMCases.inputForget) }
-  func testClipInputForgetBidirectional() throws { try check(LSTMCases.clipInputForgetBidirectional) }
-  func testActivationsHardSigmoidEluSoftplus() throws { try check(LSTMCases.activationsHardSigmoidEluSoftplus) }
+  func testClipInputForgetBidirectional() throws {
+    try check(LSTMCases.clipInputForgetBidirectional)
+  }
+  func testActivationsHardSigmoidEluSoftplus() throws {
+    try check(LSTMCases.activationsHardSigmoidEluSoftplus)
+  }
   func testActivationsBidirectional() throws { try check(LSTMCases.activationsBidirectional) }
-  func testActivationsReluThresholdedTanh() throws { try check(LSTMCases.activationsReluThresholdedTanh) }
-  func testActivationsDefaultsBidirectional() throws { try check(LSTMCases.activationsDefaultsBidirectional) }
+  func testActivationsReluThresholdedTanh() throws {
+    try check(LSTMCases.activationsReluThresholdedTanh)
+  }
+  func testActivationsDefaultsBidirectional() throws {
+    try check(LSTMCases.activationsDefaultsBidirectional)
+  }
   func testMultiTileHidden() throws { try check(LSTMCases.multiTileHidden) }
   func testSileroShape() throws { try check(LSTMCases.sileroShape) }
   func testSileroShapeLong() throws { try check(LSTMCases.sileroShapeLong) }
@@ -99,7 +111,9 @@ final class RecurrentTests: XCTestCase {
 
   func testFullLengthConstantSequenceLens() throws {
     let c = LSTMCases.forwardPeephole
-    try check(c, sequenceLens: .constant(int32s([c.batch], [Int32](repeating: Int32(c.seq), count: c.batch))))
+    try check(
+      c,
+      sequenceLens: .constant(int32s([c.batch], [Int32](repeating: Int32(c.seq), count: c.batch))))
   }
 
   func testOpset7WithoutHiddenSizeAttribute() throws {
@@ -128,7 +142,10 @@ final class RecurrentTests: XCTestCase {
     let result = try run(c)
     XCTAssertEqual(
       result.prepared.outputs,
-      [TensorType(.float, [2, 3, 2, 5]), TensorType(.float, [2, 2, 5]), TensorType(.float, [2, 2, 5])])
+      [
+        TensorType(.float, [2, 3, 2, 5]), TensorType(.float, [2, 2, 5]),
+        TensorType(.float, [2, 2, 5]),
+      ])
     // h and c for 2 rows of 5, then 32 gates (20 padded to one tile).
     XCTAssertEqual(result.prepared.scratchBytes, (32 + 32) * 4)
   }
@@ -144,18 +161,24 @@ final class RecurrentTests: XCTestCase {
       case .constant(let value): harness[index] = .runtime(value)
       default: XCTFail("input " + String(index) + " should be a constant")
       }
-      expectError(node(c), harness, .unsupported, contains: [what + " (input " + String(index) + ")", "LSTM node 'lstm'"])
+      expectError(
+        node(c), harness, .unsupported,
+        contains: [what + " (input " + String(index) + ")", "LSTM node 'lstm'"])
     }
     var withP = harnessInputs(LSTMCases.forwardPeephole, LSTMInputs(LSTMCases.forwardPeephole))
     if case .constant(let value) = withP[7] { withP[7] = .runtime(value) }
-    expectError(node(LSTMCases.forwardPeephole), withP, .unsupported, contains: ["P (input 7)", "LSTM node 'lstm'"])
+    expectError(
+      node(LSTMCases.forwardPeephole), withP, .unsupported,
+      contains: ["P (input 7)", "LSTM node 'lstm'"])
   }
 
   func testWrongWeightShapes() {
     let c = LSTMCases.forwardBias
     var harness = harnessInputs(c, LSTMInputs(c))
     harness[1] = .constant(KernelHarness.floats([1, 20, 3], [Float](repeating: 0.5, count: 60)))
-    expectError(node(c), harness, .invalid, contains: ["LSTM node 'lstm'", "W must be [1, 20, 4]", "[1, 20, 3]"])
+    expectError(
+      node(c), harness, .invalid,
+      contains: ["LSTM node 'lstm'", "W must be [1, 20, 4]", "[1, 20, 3]"])
 
     harness = harnessInputs(c, LSTMInputs(c))
     harness[2] = .constant(KernelHarness.floats([1, 20, 4], [Float](repeating: 0.5, count: 80)))
@@ -167,7 +190,9 @@ final class RecurrentTests: XCTestCase {
 
     // Bidirectional weights for a forward node.
     let bidirectional = LSTMCases.bidirectional
-    expectError(node(c), harnessInputs(bidirectional, LSTMInputs(bidirectional)), .invalid, contains: ["R must be [1,"])
+    expectError(
+      node(c), harnessInputs(bidirectional, LSTMInputs(bidirectional)), .invalid,
+      contains: ["R must be [1,"])
   }
 
   func testWrongStateShapesAndSizes() {
@@ -176,7 +201,9 @@ final class RecurrentTests: XCTestCase {
     harness[5] = .runtime(KernelHarness.floats([2, 1, 5], [Float](repeating: 0, count: 10)))
     expectError(node(c), harness, .invalid, contains: ["initial_h must be [1, 2, 5]"])
 
-    expectError(node(c, hiddenSize: 6), harnessInputs(c, LSTMInputs(c)), .invalid, contains: ["hidden_size 6"])
+    expectError(
+      node(c, hiddenSize: 6), harnessInputs(c, LSTMInputs(c)), .invalid, contains: ["hidden_size 6"]
+    )
 
     harness = harnessInputs(c, LSTMInputs(c))
     harness[0] = .runtime(KernelHarness.floats([3, 8], [Float](repeating: 0, count: 24)))
@@ -202,23 +229,38 @@ final class RecurrentTests: XCTestCase {
     let c = LSTMCases.forwardBias
     let inputs = harnessInputs(c, LSTMInputs(c))
     expectError(
-      node(c, extra: [Attribute(name: "activations", value: .strings(strings(["Sigmoid", "Gelu", "Tanh"])))]), inputs,
+      node(
+        c,
+        extra: [
+          Attribute(name: "activations", value: .strings(strings(["Sigmoid", "Gelu", "Tanh"])))
+        ]), inputs,
       .unsupported, contains: ["activation 'Gelu'"])
     expectError(
-      node(c, extra: [Attribute(name: "activations", value: .strings(strings(["Sigmoid", "Tanh"])))]), inputs,
+      node(
+        c, extra: [Attribute(name: "activations", value: .strings(strings(["Sigmoid", "Tanh"])))]),
+      inputs,
       .invalid, contains: ["activations lists 2 functions"])
     expectError(
       node(c, direction: "sideways"), inputs, .invalid, contains: ["direction 'sideways'"])
     expectError(
-      node(c, extra: [Attribute(name: "clip", value: .float(0))]), inputs, .invalid, contains: ["clip must be positive"])
+      node(c, extra: [Attribute(name: "clip", value: .float(0))]), inputs, .invalid,
+      contains: ["clip must be positive"])
     expectError(
-      node(c, extra: [Attribute(name: "input_forget", value: .int(2))]), inputs, .invalid, contains: ["input_forget"])
-    expectError(node(c, extra: [Attribute(name: "layout", value: .int(2))]), inputs, .invalid, contains: ["layout 2"])
+      node(c, extra: [Attribute(name: "input_forget", value: .int(2))]), inputs, .invalid,
+      contains: ["input_forget"])
+    expectError(
+      node(c, extra: [Attribute(name: "layout", value: .int(2))]), inputs, .invalid,
+      contains: ["layout 2"])
     // A bidirectional node needs six activations, as onnxruntime requires.
     let bidirectional = LSTMCases.bidirectional
     expectError(
-      node(bidirectional, extra: [Attribute(name: "activations", value: .strings(strings(["Sigmoid", "Tanh", "Tanh"])))]),
-      harnessInputs(bidirectional, LSTMInputs(bidirectional)), .invalid, contains: ["2 directions need 6"])
+      node(
+        bidirectional,
+        extra: [
+          Attribute(name: "activations", value: .strings(strings(["Sigmoid", "Tanh", "Tanh"])))
+        ]),
+      harnessInputs(bidirectional, LSTMInputs(bidirectional)), .invalid,
+      contains: ["2 directions need 6"])
   }
 
   // MARK: Helpers
@@ -226,61 +268,87 @@ final class RecurrentTests: XCTestCase {
   private func strings(_ values: [String]) -> [[UInt8]] { values.map { Array($0.utf8) } }
 
   private func node(
-    _ c: LSTMCase, direction: String? = nil, hiddenSize: Int? = nil, hiddenSizeAttribute: Bool = true,
+    _ c: LSTMCase, direction: String? = nil, hiddenSize: Int? = nil,
+    hiddenSizeAttribute: Bool = true,
     outputs: [String] = ["Y", "Y_h", "Y_c"], extra: [Attribute] = []
   ) -> Node {
-    var attributes: [Attribute] = [Attribute(name: "direction", value: .string(Array((direction ?? c.direction).utf8)))]
-    if hiddenSizeAttribute { attributes.append(Attribute(name: "hidden_size", value: .int(hiddenSize ?? c.hidden))) }
+    var attributes: [Attribute] = [
+      Attribute(name: "direction", value: .string(Array((direction ?? c.direction).utf8)))
+    ]
+    if hiddenSizeAttribute {
+      attributes.append(Attribute(name: "hidden_size", value: .int(hiddenSize ?? c.hidden)))
+    }
     if c.layout != 0 { attributes.append(Attribute(name: "layout", value: .int(c.layout))) }
-    if !c.activations.isEmpty { attributes.append(Attribute(name: "activations", value: .strings(strings(c.activations)))) }
-    if !c.alphas.isEmpty { attributes.append(Attribute(name: "activation_alpha", value: .floats(c.alphas))) }
-    if !c.betas.isEmpty { attributes.append(Attribute(name: "activation_beta", value: .floats(c.betas))) }
+    if !c.activations.isEmpty {
+      attributes.append(Attribute(name: "activations", value: .strings(strings(c.activations))))
+    }
+    if !c.alphas.isEmpty {
+      attributes.append(Attribute(name: "activation_alpha", value: .floats(c.alphas)))
+    }
+    if !c.betas.isEmpty {
+      attributes.append(Attribute(name: "activation_beta", value: .floats(c.betas)))
+    }
     if let clip = c.clip { attributes.append(Attribute(name: "clip", value: .float(clip))) }
     if c.inputForget { attributes.append(Attribute(name: "input_forget", value: .int(1))) }
     return Node(
-      name: "lstm", opType: "LSTM", inputs: ["X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"],
+      name: "lstm", opType: "LSTM",
+      inputs: ["X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"],
       outputs: outputs, attributes: attributes + extra)
   }
 
   /// All eight input slots; omitted ones are `.omitted` (trailing ones too, to exercise that path).
   private func harnessInputs(
-    _ c: LSTMCase, _ inputs: LSTMInputs, initialStatesConstant: Bool = false, sequenceLens: HarnessInput = .omitted
+    _ c: LSTMCase, _ inputs: LSTMInputs, initialStatesConstant: Bool = false,
+    sequenceLens: HarnessInput = .omitted
   ) -> [HarnessInput] {
     func state(_ value: Constant?) -> HarnessInput {
       guard let value else { return .omitted }
       return initialStatesConstant ? .constant(value) : .runtime(value)
     }
     return [
-      .runtime(inputs.x), .constant(inputs.w), .constant(inputs.r), inputs.b.map { .constant($0) } ?? .omitted,
-      sequenceLens, state(inputs.initialH), state(inputs.initialC), inputs.p.map { .constant($0) } ?? .omitted,
+      .runtime(inputs.x), .constant(inputs.w), .constant(inputs.r),
+      inputs.b.map { .constant($0) } ?? .omitted,
+      sequenceLens, state(inputs.initialH), state(inputs.initialC),
+      inputs.p.map { .constant($0) } ?? .omitted,
     ]
   }
 
   private func run(
-    _ c: LSTMCase, opset: Int = 17, hiddenSizeAttribute: Bool = true, outputs: [String] = ["Y", "Y_h", "Y_c"],
-    initialStatesConstant: Bool = false, sequenceLens: HarnessInput = .omitted, file: StaticString = #filePath,
+    _ c: LSTMCase, opset: Int = 17, hiddenSizeAttribute: Bool = true,
+    outputs: [String] = ["Y", "Y_h", "Y_c"],
+    initialStatesConstant: Bool = false, sequenceLens: HarnessInput = .omitted,
+    file: StaticString = #filePath,
     line: UInt = #line
   ) throws -> KernelHarness.Result {
     try KernelHarness.run(
       node(c, hiddenSizeAttribute: hiddenSizeAttribute, outputs: outputs), opset: opset,
-      harnessInputs(c, LSTMInputs(c), initialStatesConstant: initialStatesConstant, sequenceLens: sequenceLens),
+      harnessInputs(
+        c, LSTMInputs(c), initialStatesConstant: initialStatesConstant, sequenceLens: sequenceLens),
       file: file, line: line)
   }
 
   private func check(
-    _ c: LSTMCase, opset: Int = 17, hiddenSizeAttribute: Bool = true, initialStatesConstant: Bool = false,
+    _ c: LSTMCase, opset: Int = 17, hiddenSizeAttribute: Bool = true,
+    initialStatesConstant: Bool = false,
     sequenceLens: HarnessInput = .omitted, file: StaticString = #filePath, line: UInt = #line
   ) throws {
     let result = try run(
-      c, opset: opset, hiddenSizeAttribute: hiddenSizeAttribute, initialStatesConstant: initialStatesConstant,
+      c, opset: opset, hiddenSizeAttribute: hiddenSizeAttribute,
+      initialStatesConstant: initialStatesConstant,
       sequenceLens: sequenceLens, file: file, line: line)
     XCTAssertEqual(
       result.prepared.outputs,
-      [TensorType(.float, c.yShape), TensorType(.float, c.stateShape), TensorType(.float, c.stateShape)],
+      [
+        TensorType(.float, c.yShape), TensorType(.float, c.stateShape),
+        TensorType(.float, c.stateShape),
+      ],
       c.name, file: file, line: line)
-    assertClose(result.outputs[0].values(Float.self), c.y, rtol: 1e-5, atol: 1e-6, file: file, line: line)
-    assertClose(result.outputs[1].values(Float.self), c.yH, rtol: 1e-5, atol: 1e-6, file: file, line: line)
-    assertClose(result.outputs[2].values(Float.self), c.yC, rtol: 1e-5, atol: 1e-6, file: file, line: line)
+    assertClose(
+      result.outputs[0].values(Float.self), c.y, rtol: 1e-5, atol: 1e-6, file: file, line: line)
+    assertClose(
+      result.outputs[1].values(Float.self), c.yH, rtol: 1e-5, atol: 1e-6, file: file, line: line)
+    assertClose(
+      result.outputs[2].values(Float.self), c.yC, rtol: 1e-5, atol: 1e-6, file: file, line: line)
   }
 
   private func expectError(
@@ -293,10 +361,14 @@ final class RecurrentTests: XCTestCase {
     } catch {
       XCTAssertEqual(error.kind, kind, error.message, file: file, line: line)
       for part in parts {
-        XCTAssertTrue(error.message.contains(part), "'" + error.message + "' lacks '" + part + "'", file: file, line: line)
+        XCTAssertTrue(
+          error.message.contains(part), "'" + error.message + "' lacks '" + part + "'", file: file,
+          line: line)
       }
     }
   }
 }
 
-private func int32s(_ shape: [Int], _ values: [Int32]) -> Constant { Constant(.int32, shape, values: values) }
+private func int32s(_ shape: [Int], _ values: [Int32]) -> Constant {
+  Constant(.int32, shape, values: values)
+}

@@ -3,7 +3,7 @@
 enum OpRegistry {
   static func prepare(_ context: OpContext) throws(RuntimeError) -> Prepared {
     switch context.op {
-    case .conv, .convTranspose:
+    case .conv, .convTranspose, .fusedConv:
       return try ConvolutionOps.prepare(context)
     case .gemm, .matMul:
       return try MatrixOps.prepare(context)

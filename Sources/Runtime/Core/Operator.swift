@@ -2,6 +2,9 @@
 public enum Operator: Equatable {
   // Convolution and matrix products
   case conv, convTranspose, gemm, matMul
+  /// com.microsoft FusedConv: Conv with its activation (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, Tanh)
+  /// applied to the output, as ONNX Runtime's Conv+activation fusion writes it.
+  case fusedConv
   // Element-wise with numpy broadcasting
   case add, sub, mul, div, pow, mod, max, min, sum, mean
   case equal, less, greater, lessOrEqual, greaterOrEqual, and, or, xor
@@ -122,6 +125,7 @@ public enum Operator: Equatable {
     ("ConvInteger", "", .convInteger),
     ("QLinearMatMul", "", .qlinearMatMul),
     ("MatMulInteger", "", .matMulInteger),
+    ("FusedConv", "com.microsoft", .fusedConv),
     ("QGemm", "com.microsoft", .qgemm),
     ("QLinearAdd", "com.microsoft", .qlinearAdd),
     ("QLinearMul", "com.microsoft", .qlinearMul),

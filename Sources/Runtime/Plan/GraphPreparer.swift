@@ -18,7 +18,8 @@ struct GraphPreparer {
       throw RuntimeError(.unsupported, "the model imports no ai.onnx opset")
     }
     var preparer = GraphPreparer(opset: opset)
-    try preparer.build(BatchNormFolding.fold(model.graph), options: options)
+    // QDQ groups become the integer operators first (as ONNX Runtime fuses them), then BatchNorm folds.
+    try preparer.build(BatchNormFolding.fold(QDQFusion.fuse(model.graph, opset: opset)), options: options)
     return (preparer.plan, preparer.foldedNodes)
   }
 
@@ -109,10 +110,17 @@ struct GraphPreparer {
       if node.opType == "Dropout" && sources.count > 2 && sources[2] != .omitted {
         // Training mode drops at random, which no runtime can reproduce, unless the ratio is 0.
         guard case .constant(let mode) = sources[2], let training = plan.constants[mode].integers()?.first else {
-          throw RuntimeError(.unsupported, node.displayName + ": training_mode must be known when the model is loaded")
+          throw RuntimeError(
+            .unsupported, node.displayName + ": training_mode must be known when the model is loaded",
+            loadTimeValue: node.inputs[2])
         }
         var ratio: Float = 0.5
-        if sources.count > 1, case .constant(let r) = sources[1], let value = plan.constants[r].floats()?.first {
+        if training != 0 && sources.count > 1 && sources[1] != .omitted {
+          guard case .constant(let r) = sources[1], let value = plan.constants[r].floats()?.first else {
+            throw RuntimeError(
+              .unsupported, node.displayName + ": ratio must be known when the model is loaded",
+              loadTimeValue: node.inputs[1])
+          }
           ratio = value
         }
         if training != 0 && ratio != 0 {

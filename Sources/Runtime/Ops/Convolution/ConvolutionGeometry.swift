@@ -20,8 +20,15 @@ struct ConvWindow {
   /// The grid positions `g` in `0..<grid` whose image index `g * stride + offset` is in `0..<image`.
   @inline(__always)
   static func validRange(offset: Int, stride: Int, grid: Int, image: Int) -> (lower: Int, upper: Int) {
-    var lower = offset >= 0 ? 0 : (-offset + stride - 1) / stride
-    var upper = image - 1 - offset < 0 ? 0 : (image - 1 - offset) / stride + 1
+    var lower: Int
+    var upper: Int
+    if stride == 1 {
+      lower = max(0, -offset)
+      upper = max(0, image - offset)
+    } else {
+      lower = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+      upper = image - 1 - offset < 0 ? 0 : (image - 1 - offset) / stride + 1
+    }
     lower = min(lower, grid)
     upper = min(upper, grid)
     return (lower, max(lower, upper))
@@ -147,13 +154,15 @@ struct ConvAttributes {
       if let requested = requested {
         out = requested[axis]
         let total = natural - out
-        begin = autoPad == .sameUpper ? ConvAttributes.floorDivide(total, 2) : total - ConvAttributes.floorDivide(total, 2)
+        begin =
+          autoPad == .sameUpper ? ConvAttributes.floorDivide(total, 2) : total - ConvAttributes.floorDivide(total, 2)
       } else {
         switch autoPad {
         case .sameUpper, .sameLower:
           out = input[axis] * strides[axis]
           let total = natural - out
-          begin = autoPad == .sameUpper ? ConvAttributes.floorDivide(total, 2) : total - ConvAttributes.floorDivide(total, 2)
+          begin =
+            autoPad == .sameUpper ? ConvAttributes.floorDivide(total, 2) : total - ConvAttributes.floorDivide(total, 2)
         case .valid:
           out = natural
           begin = 0

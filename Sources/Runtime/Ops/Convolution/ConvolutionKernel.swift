@@ -26,14 +26,15 @@ public struct ConvolutionKernel {
   var swapped = false
   /// The bias with NR floats of padding, for `swapped` products where it is a column bias.
   var paddedBias: Storage?
-  /// im2col: output rows (D * H) per chunk, and the floats between two rows of the chunk's buffer.
+  /// im2col: output rows (D * H) per chunk (transpose: input rows), and the floats between two rows of
+  /// the chunk's im2col buffer.
   var rowsPerChunk = 0
   var chunkStride = 0
   /// depthwise: floats in one row of the padded, stride-phased copy of an input plane, and between
   /// two phases (see `fillPhases`).
   var phaseWidth = 0
   var phaseStride = 0
-  /// transpose: where the product's tail scratch starts, after col.
+  /// transpose: where the product's tail scratch starts, after one chunk of col.
   var tailOffset = 0
 
   init(
@@ -153,18 +154,18 @@ public struct ConvolutionKernel {
               let id = gd * w.strideD - w.padD + kd * w.dilationD
               let ih = gh * w.strideH - w.padH + kh * w.dilationH
               if id < 0 || id >= w.imageD || ih < 0 || ih >= w.imageH || columns.lower == columns.upper {
-                out.update(repeating: 0, count: gridW)
+                FloatGemm.zero(out, gridW)
               } else {
-                if columns.lower > 0 { out.update(repeating: 0, count: columns.lower) }
+                FloatGemm.zero(out, columns.lower)
                 let source = plane + (id * w.imageH + ih) * w.imageW + columns.lower * w.strideW + offset
                 let count = columns.upper - columns.lower
-                if w.strideW == 1 {
-                  (out + columns.lower).update(from: source, count: count)
-                } else {
-                  let target = out + columns.lower
-                  for index in 0..<count { target[index] = source[index * w.strideW] }
+                let target = out + columns.lower
+                switch w.strideW {
+                case 1: FloatGemm.copy(source, target, count)
+                case 2: FloatGemm.copyEven(source, target, count)
+                default: for index in 0..<count { target[index] = source[index * w.strideW] }
                 }
-                if columns.upper < gridW { (out + columns.upper).update(repeating: 0, count: gridW - columns.upper) }
+                FloatGemm.zero(out + columns.upper, gridW - columns.upper)
               }
               out += gridW
             }
@@ -188,26 +189,40 @@ public struct ConvolutionKernel {
     let mg = outGroupChannels
     let rows = mg * w.taps
     let positions = w.gridSize
+    let gridRows = w.gridD * w.gridH
     for n in 0..<batch {
       for g in 0..<group {
-        let problem = FloatGemm.Problem(
-          m: rows, n: positions, k: cg, a: packedWeights(g), aPacked: true,
-          b: x + (n * inChannels + g * cg) * positions, ldb: positions, c: col, ldc: positions)
-        FloatGemm.multiply(problem, scratch: tail)
+        let out = y + (n * outChannels + g * mg) * w.imageSize
         for m in 0..<mg {
-          let channel = g * mg + m
-          let out = y + (n * outChannels + channel) * w.imageSize
-          out.update(repeating: bias == nil ? 0 : bias.unsafelyUnwrapped[channel], count: w.imageSize)
-          ConvolutionKernel.col2im(w, UnsafePointer(col + m * w.taps * positions), into: out)
+          (out + m * w.imageSize).update(
+            repeating: bias == nil ? 0 : bias.unsafelyUnwrapped[g * mg + m], count: w.imageSize)
+        }
+        var start = 0
+        while start < gridRows {
+          let end = min(gridRows, start + rowsPerChunk)
+          let columns = (end - start) * w.gridW
+          let problem = FloatGemm.Problem(
+            m: rows, n: columns, k: cg, a: packedWeights(g), aPacked: true,
+            b: x + (n * inChannels + g * cg) * positions + start * w.gridW, ldb: positions, c: col, ldc: columns)
+          FloatGemm.multiply(problem, scratch: tail)
+          for m in 0..<mg {
+            ConvolutionKernel.col2im(
+              w, UnsafePointer(col + m * w.taps * columns), rows: start, end, into: out + m * w.imageSize)
+          }
+          start = end
         }
       }
     }
   }
 
-  /// Adds every tap row of one output channel's columns into the image positions they land on.
-  static func col2im(_ w: ConvWindow, _ col: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
+  /// Adds the columns of one output channel for input rows `start..<end` (rows of D * H; the buffer
+  /// holds `(end - start) * gridW` columns per tap) into the image positions they land on.
+  static func col2im(
+    _ w: ConvWindow, _ col: UnsafePointer<Float>, rows start: Int, _ end: Int,
+    into image: UnsafeMutablePointer<Float>
+  ) {
     var source = col
-    let positions = w.gridSize
+    let columnsPerTap = (end - start) * w.gridW
     for kd in 0..<w.kernelD {
       for kh in 0..<w.kernelH {
         for kw in 0..<w.kernelW {
@@ -215,23 +230,22 @@ public struct ConvolutionKernel {
           let columns = ConvWindow.validRange(offset: offset, stride: w.strideW, grid: w.gridW, image: w.imageW)
           let count = columns.upper - columns.lower
           if count > 0 {
-            for gd in 0..<w.gridD {
+            for row in start..<end {
+              let gd = row / w.gridH
+              let gh = row - gd * w.gridH
               let id = gd * w.strideD - w.padD + kd * w.dilationD
-              if id < 0 || id >= w.imageD { continue }
-              for gh in 0..<w.gridH {
-                let ih = gh * w.strideH - w.padH + kh * w.dilationH
-                if ih < 0 || ih >= w.imageH { continue }
-                let target = image + (id * w.imageH + ih) * w.imageW + columns.lower * w.strideW + offset
-                let values = source + (gd * w.gridH + gh) * w.gridW + columns.lower
-                if w.strideW == 1 {
-                  for index in 0..<count { target[index] += values[index] }
-                } else {
-                  for index in 0..<count { target[index * w.strideW] += values[index] }
-                }
+              let ih = gh * w.strideH - w.padH + kh * w.dilationH
+              if id < 0 || id >= w.imageD || ih < 0 || ih >= w.imageH { continue }
+              let target = image + (id * w.imageH + ih) * w.imageW + columns.lower * w.strideW + offset
+              let values = source + (row - start) * w.gridW + columns.lower
+              if w.strideW == 1 {
+                for index in 0..<count { target[index] += values[index] }
+              } else {
+                for index in 0..<count { target[index * w.strideW] += values[index] }
               }
             }
           }
-          source += positions
+          source += columnsPerTap
         }
       }
     }

@@ -4,7 +4,7 @@ import ONNXFormat
 /// constant: it is packed here once for the strategy the shapes call for (see `ConvolutionKernel`).
 enum ConvolutionOps {
   /// Floats of im2col buffer one chunk may use; whole output rows are gathered per chunk.
-  static let im2colBudget = 32 * 1024
+  static var im2colBudget: Int { 32 * 1024 }
 
   static func prepare(_ context: OpContext) throws(RuntimeError) -> Prepared {
     let x = try context.input(0)
@@ -50,9 +50,7 @@ enum ConvolutionOps {
       }
       biasIsConstant = context.constant(2) != nil
     }
-    guard let weights = context.constant(1) else {
-      throw context.unsupported("needs the weights W (input 1) as a constant known at load time; here they are computed at run time")
-    }
+    let weights = try context.requireConstant(1, "the weights W")
     let inputSpatial = Array(x.shape[2...])
     let (outputSpatial, padsBegin) =
       transpose
@@ -135,12 +133,13 @@ enum ConvolutionOps {
     return k * plan.chunkStride
   }
 
-  /// ConvTranspose: col[(m, taps), positions] = W_gᵀ · X_g, then col2im into Y. Packs W_gᵀ as A.
+  /// ConvTranspose: col[(m, taps), positions] = W_gᵀ · X_g, then col2im into Y; X is taken in chunks
+  /// of whole input rows so that col stays within the im2col budget. Packs W_gᵀ as A.
   static func planTranspose(_ plan: inout ConvolutionKernel, _ source: UnsafeMutablePointer<Float>) -> Int {
     plan.strategy = .transpose
+    let window = plan.window
     let cg = plan.inGroupChannels
-    let rows = plan.outGroupChannels * plan.window.taps
-    let positions = plan.window.gridSize
+    let rows = plan.outGroupChannels * window.taps
     let packed = FloatGemm.packedACount(m: rows, k: cg)
     let storage = Storage(byteCount: max(packed * plan.group, 1) * 4)
     for g in 0..<plan.group {
@@ -151,7 +150,12 @@ enum ConvolutionOps {
     plan.weights = storage
     plan.weightGroupStride = packed
     plan.gemmK = cg
-    plan.tailOffset = rows * positions
-    return rows * positions + FloatGemm.tailScratchCount(n: positions, k: cg, bPackedOrPadded: false)
+    let gridRows = window.gridD * window.gridH
+    plan.rowsPerChunk = max(1, min(gridRows, im2colBudget / max(rows * window.gridW, 1)))
+    let chunkColumns = plan.rowsPerChunk * window.gridW
+    let lastColumns = (gridRows - (gridRows - 1) / plan.rowsPerChunk * plan.rowsPerChunk) * window.gridW
+    plan.tailOffset = rows * chunkColumns
+    return plan.tailOffset
+      + FloatGemm.tailScratchCount(n: min(chunkColumns, lastColumns), k: cg, bPackedOrPadded: false)
   }
 }

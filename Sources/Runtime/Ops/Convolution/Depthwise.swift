@@ -4,7 +4,7 @@
 /// holds the W-padded image row `r` at column `i * strideW + p` (zero in the padding). Output column
 /// `gx` of tap `kw` then reads phase `(kw * dilationW) % strideW` at `gx + (kw * dilationW) / strideW`:
 /// consecutive output columns read consecutive floats, for every stride and dilation. Rows outside the
-/// image (H and D padding) are skipped per output row. Output rows are computed four vectors at a time.
+/// image (H and D padding) are skipped per output row. Output rows are computed up to six vectors at a time.
 extension ConvolutionKernel {
   typealias Vector = FloatGemm.Vector
 
@@ -37,26 +37,65 @@ extension ConvolutionKernel {
       let count = columns.upper - columns.lower
       for r in 0..<rows {
         let out = phases + phase * phaseStride + r * phaseWidth
-        if columns.lower > 0 { out.update(repeating: 0, count: columns.lower) }
+        FloatGemm.zero(out, columns.lower)
         if count > 0 {
           let source = image + r * w.imageW + columns.lower * w.strideW + phase - w.padW
-          if w.strideW == 1 {
-            (out + columns.lower).update(from: source, count: count)
-          } else {
-            let target = out + columns.lower
-            for index in 0..<count { target[index] = source[index * w.strideW] }
+          let target = out + columns.lower
+          switch w.strideW {
+          case 1: FloatGemm.copy(source, target, count)
+          case 2: FloatGemm.copyEven(source, target, count)
+          default: for index in 0..<count { target[index] = source[index * w.strideW] }
           }
         }
-        if columns.upper < phaseWidth {
-          (out + columns.upper).update(repeating: 0, count: phaseWidth - columns.upper)
-        }
+        FloatGemm.zero(out + columns.upper, phaseWidth - columns.upper)
       }
     }
   }
 
-  /// One output plane from the phased input plane.
+  /// One output plane from the phased input plane. Common kernel widths at stride 1 get their own
+  /// copy with the tap loop unrolled.
   func depthwisePlane(
     _ phases: UnsafePointer<Float>, _ filter: UnsafePointer<Float>, _ bias: Float, _ out: UnsafeMutablePointer<Float>
+  ) {
+    switch (window.kernelW, window.strideW) {
+    case (3, 1): depthwisePlane3(phases, filter, bias, out)
+    case (5, 1): depthwisePlane5(phases, filter, bias, out)
+    case (7, 1): depthwisePlane7(phases, filter, bias, out)
+    case (_, 1): depthwisePlaneUnitStride(phases, filter, bias, out)
+    default: depthwisePlaneStrided(phases, filter, bias, out)
+    }
+  }
+
+  // One function per variant, each holding one copy of the body with its constants folded.
+  @inline(never)
+  func depthwisePlane3(
+    _ phases: UnsafePointer<Float>, _ filter: UnsafePointer<Float>, _ bias: Float, _ out: UnsafeMutablePointer<Float>
+  ) { depthwisePlane(phases, filter, bias, out, kernelWidth: 3, unitStride: true) }
+
+  @inline(never)
+  func depthwisePlane5(
+    _ phases: UnsafePointer<Float>, _ filter: UnsafePointer<Float>, _ bias: Float, _ out: UnsafeMutablePointer<Float>
+  ) { depthwisePlane(phases, filter, bias, out, kernelWidth: 5, unitStride: true) }
+
+  @inline(never)
+  func depthwisePlane7(
+    _ phases: UnsafePointer<Float>, _ filter: UnsafePointer<Float>, _ bias: Float, _ out: UnsafeMutablePointer<Float>
+  ) { depthwisePlane(phases, filter, bias, out, kernelWidth: 7, unitStride: true) }
+
+  @inline(never)
+  func depthwisePlaneUnitStride(
+    _ phases: UnsafePointer<Float>, _ filter: UnsafePointer<Float>, _ bias: Float, _ out: UnsafeMutablePointer<Float>
+  ) { depthwisePlane(phases, filter, bias, out, kernelWidth: window.kernelW, unitStride: true) }
+
+  @inline(never)
+  func depthwisePlaneStrided(
+    _ phases: UnsafePointer<Float>, _ filter: UnsafePointer<Float>, _ bias: Float, _ out: UnsafeMutablePointer<Float>
+  ) { depthwisePlane(phases, filter, bias, out, kernelWidth: window.kernelW, unitStride: false) }
+
+  @inline(__always)
+  func depthwisePlane(
+    _ phases: UnsafePointer<Float>, _ filter: UnsafePointer<Float>, _ bias: Float, _ out: UnsafeMutablePointer<Float>,
+    kernelWidth: Int, unitStride: Bool
   ) {
     let w = window
     let lanes = FloatGemm.nr
@@ -74,20 +113,27 @@ extension ConvolutionKernel {
           depthStep: w.dilationD * w.imageH, heightStep: w.dilationH,
           firstTap: (depths.lower * w.kernelH + heights.lower) * w.kernelW)
         var gx = 0
-        while gx + 4 * lanes <= width {
-          depthwiseVectors(4, phases, filter, bias, rows, gx, row + gx, lanes)
-          gx += 4 * lanes
+        while gx + 6 * lanes <= width {
+          depthwiseVectors(6, phases, filter, bias, rows, gx, row + gx, lanes, kernelWidth, unitStride)
+          gx += 6 * lanes
         }
-        while gx + lanes <= width {
-          depthwiseVectors(1, phases, filter, bias, rows, gx, row + gx, lanes)
-          gx += lanes
+        // The remaining whole vectors in one pass: independent accumulators hide the latency.
+        switch (width - gx) / lanes {
+        case 5: depthwiseVectors(5, phases, filter, bias, rows, gx, row + gx, lanes, kernelWidth, unitStride)
+        case 4: depthwiseVectors(4, phases, filter, bias, rows, gx, row + gx, lanes, kernelWidth, unitStride)
+        case 3: depthwiseVectors(3, phases, filter, bias, rows, gx, row + gx, lanes, kernelWidth, unitStride)
+        case 2: depthwiseVectors(2, phases, filter, bias, rows, gx, row + gx, lanes, kernelWidth, unitStride)
+        case 1: depthwiseVectors(1, phases, filter, bias, rows, gx, row + gx, lanes, kernelWidth, unitStride)
+        default: break
         }
+        gx += (width - gx) / lanes * lanes
         if gx < width {
           if width >= lanes {
             // The last whole vector, overlapping columns already written with the same values.
-            depthwiseVectors(1, phases, filter, bias, rows, width - lanes, row + width - lanes, lanes)
+            depthwiseVectors(
+              1, phases, filter, bias, rows, width - lanes, row + width - lanes, lanes, kernelWidth, unitStride)
           } else {
-            depthwiseVectors(1, phases, filter, bias, rows, gx, row + gx, width - gx)
+            depthwiseVectors(1, phases, filter, bias, rows, gx, row + gx, width - gx, kernelWidth, unitStride)
           }
         }
         row += width
@@ -99,7 +145,7 @@ extension ConvolutionKernel {
   @inline(__always)
   func depthwiseVectors(
     _ count: Int, _ phases: UnsafePointer<Float>, _ filter: UnsafePointer<Float>, _ bias: Float, _ rows: DepthwiseRows,
-    _ gx: Int, _ out: UnsafeMutablePointer<Float>, _ lanes: Int
+    _ gx: Int, _ out: UnsafeMutablePointer<Float>, _ lanes: Int, _ kernelWidth: Int, _ unitStride: Bool
   ) {
     let w = window
     let width = Vector.scalarCount
@@ -107,6 +153,8 @@ extension ConvolutionKernel {
     var acc1 = acc0
     var acc2 = acc0
     var acc3 = acc0
+    var acc4 = acc0
+    var acc5 = acc0
     var rowD = rows.first
     var tapD = rows.firstTap
     for _ in 0..<rows.depthCount {
@@ -116,13 +164,15 @@ extension ConvolutionKernel {
         let base = phases + r * phaseWidth + gx
         let taps = filter + tap
         var reach = 0
-        for kw in 0..<w.kernelW {
-          let p = w.strideW == 1 ? base + reach : base + (reach % w.strideW) * phaseStride + reach / w.strideW
+        for kw in 0..<kernelWidth {
+          let p = unitStride ? base + reach : base + (reach % w.strideW) * phaseStride + reach / w.strideW
           let weight = Vector(repeating: taps[kw])
           FloatGemm.multiplyAdd(&acc0, weight, FloatGemm.load(p))
           if count > 1 { FloatGemm.multiplyAdd(&acc1, weight, FloatGemm.load(p + width)) }
           if count > 2 { FloatGemm.multiplyAdd(&acc2, weight, FloatGemm.load(p + 2 * width)) }
           if count > 3 { FloatGemm.multiplyAdd(&acc3, weight, FloatGemm.load(p + 3 * width)) }
+          if count > 4 { FloatGemm.multiplyAdd(&acc4, weight, FloatGemm.load(p + 4 * width)) }
+          if count > 5 { FloatGemm.multiplyAdd(&acc5, weight, FloatGemm.load(p + 5 * width)) }
           reach += w.dilationW
         }
         r += rows.heightStep
@@ -136,6 +186,8 @@ extension ConvolutionKernel {
       FloatGemm.store(acc1, out + width)
       if count > 2 { FloatGemm.store(acc2, out + 2 * width) }
       if count > 3 { FloatGemm.store(acc3, out + 3 * width) }
+      if count > 4 { FloatGemm.store(acc4, out + 4 * width) }
+      if count > 5 { FloatGemm.store(acc5, out + 5 * width) }
     } else if lanes == width {
       FloatGemm.store(acc0, out)
     } else {

@@ -7,8 +7,10 @@
 /// whole vector stores.
 ///
 /// Operands:
-/// - A is either packed (`packA`: blocks of MR rows, K-major, zero rows padding the last block) or
-///   read in place through a row stride and a K stride (row-major, transposed, or one im2col column).
+/// - A is either packed (`packA`: one block of MR rows per row tile, K-major, zero rows padding a
+///   short tile) or read in place through a row stride and a K stride (row-major, transposed, or one
+///   im2col column). Row tiles are MR rows, but a remainder of 1 to 3 rows is merged with the tile
+///   before it and the two split evenly (see `tile`); a one-row product runs four panels at a time.
 /// - B is either packed (`packB`: panels of NR columns, K-major, zero columns padding the last panel)
 ///   or a row-major matrix read in place (`ldb` between rows, columns contiguous).
 ///
@@ -16,12 +18,13 @@
 /// (A block `mc x kc` stays in L2). Nothing is allocated; the only scratch is `tailScratchCount`
 /// floats used when an unpacked B has fewer than NR columns.
 ///
-/// Vector width: SIMD8 (two SSE registers, one AVX register, two NEON registers) unless the build
-/// defines `ONNXQ_SIMD16` (for AVX2/AVX-512 targets built with `-target-cpu`). The multiply-add is
-/// fused on AArch64 (always has FMA) and where the build defines `ONNXQ_FMA`; elsewhere it is a
-/// multiply then an add, which baseline x86-64 executes without a library call.
+/// Vector width: SIMD16 on AArch64 (a 6 x 16 tile is 24 of the 32 NEON registers) and where the build
+/// defines `ONNXQ_SIMD16` (x86-64 built for AVX2 or AVX-512 with `-target-cpu`); SIMD8 elsewhere
+/// (baseline x86-64: SSE2, 16 registers). The multiply-add is fused on AArch64 (always has FMA) and
+/// where the build defines `ONNXQ_FMA`; elsewhere it is a multiply then an add, because an FMA the
+/// target lacks would become a library call per lane.
 enum FloatGemm {
-  #if ONNXQ_SIMD16
+  #if ONNXQ_SIMD16 || arch(arm64)
     typealias Vector = SIMD16<Float>
   #else
     typealias Vector = SIMD8<Float>
@@ -63,32 +66,99 @@ enum FloatGemm {
     #endif
   }
 
+  /// Copies `count` floats (small counts: no library call).
+  @inline(__always)
+  static func copy(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ count: Int) {
+    var index = 0
+    while index + nr <= count {
+      store(load(source + index), target + index)
+      index += nr
+    }
+    while index < count {
+      target[index] = source[index]
+      index += 1
+    }
+  }
+
+  /// Sets `count` floats to zero (small counts: no library call).
+  @inline(__always)
+  static func zero(_ target: UnsafeMutablePointer<Float>, _ count: Int) {
+    var index = 0
+    while index + nr <= count {
+      store(Vector(), target + index)
+      index += nr
+    }
+    while index < count {
+      target[index] = 0
+      index += 1
+    }
+  }
+
+  /// `target[i] = source[2 * i]` for `count` floats.
+  @inline(__always)
+  static func copyEven(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ count: Int) {
+    var index = 0
+    // Reads 16 floats to write 8: stop while the 16th is still within the 2 * count - 1 read.
+    while index + 8 < count {
+      let pair = UnsafeRawPointer(source + 2 * index).loadUnaligned(as: SIMD16<Float>.self)
+      UnsafeMutableRawPointer(target + index).storeBytes(of: pair.evenHalf, as: SIMD8<Float>.self)
+      index += 8
+    }
+    while index < count {
+      target[index] = source[2 * index]
+      index += 1
+    }
+  }
+
   @inline(__always)
   static func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
 
   // MARK: Packing (load time, or run time into scratch)
 
-  /// Floats a packed A of `m x k` takes: whole blocks of MR rows.
-  static func packedACount(m: Int, k: Int) -> Int { roundUp(m, mr) * k }
+  /// Floats a packed A of `m x k` takes: one block of MR rows per tile.
+  static func packedACount(m: Int, k: Int) -> Int { tileCount(m: m) * mr * k }
+
+  // MARK: Row tiles
+
+  /// Rows of C are cut into tiles of MR rows, except that a remainder of 1 to 3 rows is merged with the
+  /// tile before it and the two are split evenly (7 = 4 + 3, 8 = 4 + 4, 9 = 5 + 4): tiles of one to three
+  /// rows have too few independent accumulators to hide the multiply-add latency.
+  @inline(__always)
+  static func tileCount(m: Int) -> Int {
+    if m <= mr { return m > 0 ? 1 : 0 }
+    let remainder = m % mr
+    return m / mr + (remainder == 0 ? 0 : 1)
+  }
+
+  /// The first row and the row count of tile `t` of `m` rows.
+  @inline(__always)
+  static func tile(_ t: Int, m: Int) -> (start: Int, rows: Int) {
+    let full = m / mr
+    let remainder = m - full * mr
+    if remainder == 0 || m <= mr { return (t * mr, min(mr, m - t * mr)) }
+    if remainder >= 4 || t < full - 1 { return (t * mr, t < full ? mr : remainder) }
+    // The last two tiles share mr + remainder rows.
+    let merged = mr + remainder
+    let first = (merged + 1) / 2
+    let start = (full - 1) * mr
+    return t == full - 1 ? (start, first) : (start + first, merged - first)
+  }
 
   /// Floats a packed B of `k x n` takes: whole panels of NR columns.
   static func packedBCount(k: Int, n: Int) -> Int { roundUp(n, nr) * k }
 
-  /// Packs A (element (i, p) at `source[i * rowStride + p * kStride]`) into blocks of MR rows:
-  /// block `b` at `b * MR * k`, element (i, p) of the block at `p * MR + i`; rows past `m` are zero.
+  /// Packs A (element (i, p) at `source[i * rowStride + p * kStride]`) tile by tile (see `tile`):
+  /// tile `t` at `t * MR * k`, element (i, p) of the tile at `p * MR + i`; rows past the tile's are zero.
   static func packA(
     _ source: UnsafePointer<Float>, rowStride: Int, kStride: Int, m: Int, k: Int,
     into destination: UnsafeMutablePointer<Float>
   ) {
     let rows = mr
-    let blocks = (m + rows - 1) / rows
     var out = destination
-    for block in 0..<blocks {
+    for t in 0..<tileCount(m: m) {
+      let (start, count) = tile(t, m: m)
       for p in 0..<k {
-        for i in 0..<rows {
-          let row = block * rows + i
-          out[i] = row < m ? source[row * rowStride + p * kStride] : 0
-        }
+        for i in 0..<rows { out[i] = i < count ? source[(start + i) * rowStride + p * kStride] : 0 }
         out += rows
       }
     }
@@ -194,10 +264,14 @@ enum FloatGemm {
     repeat {
       let depth = min(kc, kTotal - k0)
       let firstBlock = k0 == 0
-      var i0 = 0
-      while i0 < m {
-        let rowsInBlock = min(mc, m - i0)
-        var j0 = 0
+      let tiles = tileCount(m: m)
+      let tilesPerBlock = mc / rowsPerTile
+      // A single row has one accumulator per panel: run several panels side by side instead.
+      let firstColumn = m == 1 ? rowPanels(problem, k0: k0, depth: depth, firstBlock: firstBlock) : 0
+      var t0 = 0
+      while t0 < tiles {
+        let tEnd = min(tiles, t0 + tilesPerBlock)
+        var j0 = firstColumn
         while j0 < n {
           let cols = min(lanes, n - j0)
           var bPanel: UnsafePointer<Float>
@@ -230,31 +304,113 @@ enum FloatGemm {
             bStride = lanes
           }
           var output = TileOutput(
-            c: problem.c + i0 * problem.ldc + column, ldc: problem.ldc, laneStart: laneStart, laneEnd: laneEnd,
+            c: problem.c + column, ldc: problem.ldc, laneStart: laneStart, laneEnd: laneEnd,
             alpha: problem.alpha, rowBias: nil, colBias: nil, accumulate: problem.accumulate || !firstBlock)
           if firstBlock, let bias = problem.colBias { output.colBias = bias + column }
-          var i = i0
-          let iEnd = i0 + rowsInBlock
-          while i < iEnd {
-            let rows = min(rowsPerTile, iEnd - i)
-            if firstBlock, let bias = problem.rowBias { output.rowBias = bias + i }
+          for t in t0..<tEnd {
+            let (start, rows) = tile(t, m: m)
+            output.c = problem.c + start * problem.ldc + column
+            if firstBlock, let bias = problem.rowBias { output.rowBias = bias + start }
             if problem.aPacked {
-              let aBlock = problem.a + (i / rowsPerTile) * rowsPerTile * kTotal + k0 * rowsPerTile
+              let aBlock = problem.a + t * rowsPerTile * kTotal + k0 * rowsPerTile
               packedTile(rows, aBlock, bPanel, bStride, depth, output)
             } else {
-              let aBlock = problem.a + i * problem.aRowStride + k0 * problem.aKStride
+              let aBlock = problem.a + start * problem.aRowStride + k0 * problem.aKStride
               stridedTile(rows, aBlock, problem.aRowStride, problem.aKStride, bPanel, bStride, depth, output)
             }
-            output.c += rows * problem.ldc
-            i += rows
           }
           j0 += lanes
         }
-        i0 += rowsInBlock
+        t0 = tEnd
       }
       k0 += kc
     } while k0 < kTotal
   }
+
+  /// The columns of a one-row product whose B panels can be read whole (all of them when B is packed
+  /// or padded, the whole panels of a row-major B), four panels per pass; returns the first column left.
+  static func rowPanels(_ problem: Problem, k0: Int, depth: Int, firstBlock: Bool) -> Int {
+    let lanes = nr
+    let n = problem.n
+    let direct = problem.bPacked || problem.bRowsPadded
+    let panels = direct ? (n + lanes - 1) / lanes : n / lanes
+    let a = problem.aPacked ? problem.a + k0 * mr : problem.a + k0 * problem.aKStride
+    let aK = problem.aPacked ? mr : problem.aKStride
+    let panelStride = problem.bPacked ? lanes * problem.k : lanes
+    let bK = problem.bPacked ? lanes : problem.ldb
+    var output = TileOutput(
+      c: problem.c, ldc: problem.ldc, laneStart: 0, laneEnd: lanes, alpha: problem.alpha, rowBias: nil, colBias: nil,
+      accumulate: problem.accumulate || !firstBlock)
+    if firstBlock, let bias = problem.rowBias { output.rowBias = bias }
+    var panel = 0
+    while panel < panels {
+      let count = min(4, panels - panel)
+      let j0 = panel * lanes
+      output.c = problem.c + j0
+      if firstBlock, let bias = problem.colBias { output.colBias = bias + j0 }
+      let b = problem.bPacked ? problem.b + panel * panelStride + k0 * lanes : problem.b + k0 * problem.ldb + j0
+      let lastLanes = min(lanes, n - (panel + count - 1) * lanes)
+      switch count {
+      case 4: row4(a, aK, b, panelStride, bK, depth, output, lastLanes)
+      case 3: row3(a, aK, b, panelStride, bK, depth, output, lastLanes)
+      case 2: row2(a, aK, b, panelStride, bK, depth, output, lastLanes)
+      default: row1(a, aK, b, panelStride, bK, depth, output, lastLanes)
+      }
+      panel += count
+    }
+    return min(n, panels * lanes)
+  }
+
+  /// One row of C across `panels` panels of B (`panelStride` apart); the last panel writes `lastLanes`.
+  @inline(__always)
+  static func rowTile(
+    panels: Int, _ a: UnsafePointer<Float>, _ aK: Int, _ b: UnsafePointer<Float>, _ panelStride: Int, _ bK: Int,
+    _ depth: Int, _ output: TileOutput, _ lastLanes: Int
+  ) {
+    var c0 = Vector()
+    var c1 = Vector()
+    var c2 = Vector()
+    var c3 = Vector()
+    var pa = a
+    var pb = b
+    var remaining = depth
+    while remaining > 0 {
+      let av = Vector(repeating: pa[0])
+      multiplyAdd(&c0, av, load(pb))
+      if panels > 1 { multiplyAdd(&c1, av, load(pb + panelStride)) }
+      if panels > 2 { multiplyAdd(&c2, av, load(pb + 2 * panelStride)) }
+      if panels > 3 { multiplyAdd(&c3, av, load(pb + 3 * panelStride)) }
+      pa += aK
+      pb += bK
+      remaining -= 1
+    }
+    let lanes = Vector.scalarCount
+    var out = output
+    for panel in 0..<panels {
+      let value = panel == 0 ? c0 : panel == 1 ? c1 : panel == 2 ? c2 : c3
+      if panel == panels - 1 { out.laneEnd = lastLanes }
+      out.write(0, value)
+      out.c += lanes
+      if let bias = out.colBias { out.colBias = bias + lanes }
+    }
+  }
+
+  @inline(never) static func row4(
+    _ a: UnsafePointer<Float>, _ aK: Int, _ b: UnsafePointer<Float>, _ panelStride: Int, _ bK: Int, _ depth: Int,
+    _ output: TileOutput, _ lastLanes: Int
+  ) { rowTile(panels: 4, a, aK, b, panelStride, bK, depth, output, lastLanes) }
+  @inline(never) static func row3(
+    _ a: UnsafePointer<Float>, _ aK: Int, _ b: UnsafePointer<Float>, _ panelStride: Int, _ bK: Int, _ depth: Int,
+    _ output: TileOutput, _ lastLanes: Int
+  ) { rowTile(panels: 3, a, aK, b, panelStride, bK, depth, output, lastLanes) }
+  @inline(never) static func row2(
+    _ a: UnsafePointer<Float>, _ aK: Int, _ b: UnsafePointer<Float>, _ panelStride: Int, _ bK: Int, _ depth: Int,
+    _ output: TileOutput, _ lastLanes: Int
+  ) { rowTile(panels: 2, a, aK, b, panelStride, bK, depth, output, lastLanes) }
+  @inline(never) static func row1(
+    _ a: UnsafePointer<Float>, _ aK: Int, _ b: UnsafePointer<Float>, _ panelStride: Int, _ bK: Int, _ depth: Int,
+    _ output: TileOutput, _ lastLanes: Int
+  ) { rowTile(panels: 1, a, aK, b, panelStride, bK, depth, output, lastLanes) }
 
   // MARK: Micro-kernels
 
@@ -327,33 +483,79 @@ enum FloatGemm {
   }
 
   /// A tile whose A block is packed (row stride 1, K stride MR: constant offsets).
+  @inline(__always)
   static func packedTile(
     _ rows: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int, _ output: TileOutput
   ) {
     switch rows {
-    case 6: tile(rows: 6, a, 1, 6, b, bK, depth, output)
-    case 5: tile(rows: 5, a, 1, 6, b, bK, depth, output)
-    case 4: tile(rows: 4, a, 1, 6, b, bK, depth, output)
-    case 3: tile(rows: 3, a, 1, 6, b, bK, depth, output)
-    case 2: tile(rows: 2, a, 1, 6, b, bK, depth, output)
-    default: tile(rows: 1, a, 1, 6, b, bK, depth, output)
+    case 6: packed6(a, b, bK, depth, output)
+    case 5: packed5(a, b, bK, depth, output)
+    case 4: packed4(a, b, bK, depth, output)
+    case 3: packed3(a, b, bK, depth, output)
+    case 2: packed2(a, b, bK, depth, output)
+    default: packed1(a, b, bK, depth, output)
     }
   }
 
   /// A tile whose A is read in place through strides.
+  @inline(__always)
   static func stridedTile(
     _ rows: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bK: Int,
     _ depth: Int, _ output: TileOutput
   ) {
     switch rows {
-    case 6: tile(rows: 6, a, aRow, aK, b, bK, depth, output)
-    case 5: tile(rows: 5, a, aRow, aK, b, bK, depth, output)
-    case 4: tile(rows: 4, a, aRow, aK, b, bK, depth, output)
-    case 3: tile(rows: 3, a, aRow, aK, b, bK, depth, output)
-    case 2: tile(rows: 2, a, aRow, aK, b, bK, depth, output)
-    default: tile(rows: 1, a, aRow, aK, b, bK, depth, output)
+    case 6: strided6(a, aRow, aK, b, bK, depth, output)
+    case 5: strided5(a, aRow, aK, b, bK, depth, output)
+    case 4: strided4(a, aRow, aK, b, bK, depth, output)
+    case 3: strided3(a, aRow, aK, b, bK, depth, output)
+    case 2: strided2(a, aRow, aK, b, bK, depth, output)
+    default: strided1(a, aRow, aK, b, bK, depth, output)
     }
   }
+
+  // One function per row count, so that each holds exactly one copy of `tile` with `rows` folded.
+  @inline(never) static func packed6(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int, _ output: TileOutput
+  ) { tile(rows: 6, a, 1, 6, b, bK, depth, output) }
+  @inline(never) static func packed5(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int, _ output: TileOutput
+  ) { tile(rows: 5, a, 1, 6, b, bK, depth, output) }
+  @inline(never) static func packed4(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int, _ output: TileOutput
+  ) { tile(rows: 4, a, 1, 6, b, bK, depth, output) }
+  @inline(never) static func packed3(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int, _ output: TileOutput
+  ) { tile(rows: 3, a, 1, 6, b, bK, depth, output) }
+  @inline(never) static func packed2(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int, _ output: TileOutput
+  ) { tile(rows: 2, a, 1, 6, b, bK, depth, output) }
+  @inline(never) static func packed1(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int, _ output: TileOutput
+  ) { tile(rows: 1, a, 1, 6, b, bK, depth, output) }
+  @inline(never) static func strided6(
+    _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 6, a, aRow, aK, b, bK, depth, output) }
+  @inline(never) static func strided5(
+    _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 5, a, aRow, aK, b, bK, depth, output) }
+  @inline(never) static func strided4(
+    _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 4, a, aRow, aK, b, bK, depth, output) }
+  @inline(never) static func strided3(
+    _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 3, a, aRow, aK, b, bK, depth, output) }
+  @inline(never) static func strided2(
+    _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 2, a, aRow, aK, b, bK, depth, output) }
+  @inline(never) static func strided1(
+    _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 1, a, aRow, aK, b, bK, depth, output) }
 
   // MARK: Vector products
 

@@ -156,7 +156,7 @@ enum MatrixOps {
       plan.b = .packed(storage)
     } else if transB {
       plan.b = .packAtRunTime
-      scratch = FloatGemm.packedBCount(k: k, n: n) * 4
+      scratch = max(FloatGemm.packedBCount(k: k, n: n), 1) * 4
     } else {
       plan.b = .rowMajor
       scratch = FloatGemm.tailScratchCount(n: n, k: k, bPackedOrPadded: false) * 4

@@ -4,7 +4,8 @@ import CSupport
 /// alpha and beta it takes from `activation_alpha` / `activation_beta`.
 struct RecurrentActivation: Equatable {
   enum Kind: Equatable {
-    case sigmoid, tanh, relu, affine, leakyRelu, thresholdedRelu, scaledTanh, hardSigmoid, elu, softsign, softplus
+    case sigmoid, tanh, relu, affine, leakyRelu, thresholdedRelu, scaledTanh, hardSigmoid, elu,
+      softsign, softplus
   }
 
   var kind: Kind

@@ -80,8 +80,16 @@ struct LSTMKernel {
         let state = direction * stateDirection + row * stateBatch
         let h = hState + row * hidden
         let c = cState + row * hidden
-        if let initialH { h.update(from: initialH + state, count: hidden) } else { h.update(repeating: 0, count: hidden) }
-        if let initialC { c.update(from: initialC + state, count: hidden) } else { c.update(repeating: 0, count: hidden) }
+        if let initialH {
+          h.update(from: initialH + state, count: hidden)
+        } else {
+          h.update(repeating: 0, count: hidden)
+        }
+        if let initialC {
+          c.update(from: initialC + state, count: hidden)
+        } else {
+          c.update(repeating: 0, count: hidden)
+        }
       }
       let panel = weights + direction * directionStride
       let bias = panel + tiles * depth * LSTMKernel.tileWidth
@@ -97,14 +105,16 @@ struct LSTMKernel {
         for row in 0..<batch {
           let h = hState + row * hidden
           let c = cState + row * hidden
-          gateProducts(panel: panel, bias: bias, x: x + time * xStep + row * xBatch, h: h, gates: gates)
+          gateProducts(
+            panel: panel, bias: bias, x: x + time * xStep + row * xBatch, h: h, gates: gates)
           if standard {
             updateStandardCell(gates: gates, peepholes: peepholes, c: c, h: h)
           } else {
             updateCell(f, g, hAct, gates: gates, peepholes: peepholes, c: c, h: h)
           }
           if let y {
-            (y + time * yStep + direction * yDirection + row * yBatch).update(from: h, count: hidden)
+            (y + time * yStep + direction * yDirection + row * yBatch).update(
+              from: h, count: hidden)
           }
         }
       }
@@ -121,7 +131,8 @@ struct LSTMKernel {
   /// accumulators in registers and the panel read once, front to back.
   @inline(__always)
   func gateProducts(
-    panel: UnsafePointer<Float>, bias: UnsafePointer<Float>, x: UnsafePointer<Float>, h: UnsafePointer<Float>,
+    panel: UnsafePointer<Float>, bias: UnsafePointer<Float>, x: UnsafePointer<Float>,
+    h: UnsafePointer<Float>,
     gates: UnsafeMutablePointer<Float>
   ) {
     var weights = UnsafeRawPointer(panel)
@@ -134,13 +145,15 @@ struct LSTMKernel {
       for k in 0..<inputSize {
         let value = SIMD16<Float>(repeating: x[k])
         low = RecurrentMath.multiplyAdd(low, weights.load(as: SIMD16<Float>.self), value)
-        high = RecurrentMath.multiplyAdd(high, weights.load(fromByteOffset: 64, as: SIMD16<Float>.self), value)
+        high = RecurrentMath.multiplyAdd(
+          high, weights.load(fromByteOffset: 64, as: SIMD16<Float>.self), value)
         weights += rowBytes
       }
       for k in 0..<hidden {
         let value = SIMD16<Float>(repeating: h[k])
         low = RecurrentMath.multiplyAdd(low, weights.load(as: SIMD16<Float>.self), value)
-        high = RecurrentMath.multiplyAdd(high, weights.load(fromByteOffset: 64, as: SIMD16<Float>.self), value)
+        high = RecurrentMath.multiplyAdd(
+          high, weights.load(fromByteOffset: 64, as: SIMD16<Float>.self), value)
         weights += rowBytes
       }
       gateBytes.storeBytes(of: low, toByteOffset: tile * rowBytes, as: SIMD16<Float>.self)
@@ -151,7 +164,8 @@ struct LSTMKernel {
   /// `updateCell` for the default activations (f = sigmoid, g = h = tanh), eight hidden units at a time.
   @inline(__always)
   func updateStandardCell(
-    gates: UnsafeMutablePointer<Float>, peepholes: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    gates: UnsafeMutablePointer<Float>, peepholes: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>,
     h: UnsafeMutablePointer<Float>
   ) {
     let n = hidden
@@ -159,9 +173,14 @@ struct LSTMKernel {
     var j = 0
     while j < full {
       let (cell, output) = standardLanes(
-        i: RecurrentMath.load(gates + j), o: RecurrentMath.load(gates + n + j), f: RecurrentMath.load(gates + 2 * n + j),
+        i: RecurrentMath.load(gates + j), o: RecurrentMath.load(gates + n + j),
+        f: RecurrentMath.load(gates + 2 * n + j),
         c: RecurrentMath.load(gates + 3 * n + j), previous: RecurrentMath.load(c + j),
-        peepholes: hasPeepholes ? (RecurrentMath.load(peepholes + j), RecurrentMath.load(peepholes + n + j), RecurrentMath.load(peepholes + 2 * n + j)) : nil)
+        peepholes: hasPeepholes
+          ? (
+            RecurrentMath.load(peepholes + j), RecurrentMath.load(peepholes + n + j),
+            RecurrentMath.load(peepholes + 2 * n + j)
+          ) : nil)
       RecurrentMath.store(cell, c + j)
       RecurrentMath.store(output, h + j)
       j += 8
@@ -169,12 +188,17 @@ struct LSTMKernel {
     if full < n {
       let rest = n - full
       let (cell, output) = standardLanes(
-        i: RecurrentMath.load(gates + j, count: rest), o: RecurrentMath.load(gates + n + j, count: rest),
-        f: RecurrentMath.load(gates + 2 * n + j, count: rest), c: RecurrentMath.load(gates + 3 * n + j, count: rest),
+        i: RecurrentMath.load(gates + j, count: rest),
+        o: RecurrentMath.load(gates + n + j, count: rest),
+        f: RecurrentMath.load(gates + 2 * n + j, count: rest),
+        c: RecurrentMath.load(gates + 3 * n + j, count: rest),
         previous: RecurrentMath.load(c + j, count: rest),
         peepholes: hasPeepholes
-          ? (RecurrentMath.load(peepholes + j, count: rest), RecurrentMath.load(peepholes + n + j, count: rest),
-            RecurrentMath.load(peepholes + 2 * n + j, count: rest)) : nil)
+          ? (
+            RecurrentMath.load(peepholes + j, count: rest),
+            RecurrentMath.load(peepholes + n + j, count: rest),
+            RecurrentMath.load(peepholes + 2 * n + j, count: rest)
+          ) : nil)
       RecurrentMath.store(cell, c + j, count: rest)
       RecurrentMath.store(output, h + j, count: rest)
     }
@@ -184,7 +208,8 @@ struct LSTMKernel {
   /// previous cell state and peepholes (P[i], P[o], P[f]).
   @inline(__always)
   func standardLanes(
-    i: RecurrentLanes, o: RecurrentLanes, f: RecurrentLanes, c: RecurrentLanes, previous: RecurrentLanes, peepholes: (RecurrentLanes, RecurrentLanes, RecurrentLanes)?
+    i: RecurrentLanes, o: RecurrentLanes, f: RecurrentLanes, c: RecurrentLanes,
+    previous: RecurrentLanes, peepholes: (RecurrentLanes, RecurrentLanes, RecurrentLanes)?
   ) -> (cell: RecurrentLanes, output: RecurrentLanes) {
     var inputGate = i
     var forgetGate = f
@@ -201,12 +226,14 @@ struct LSTMKernel {
       cellGate = pointwiseMax(pointwiseMin(cellGate, upper), lower)
     }
     let input = RecurrentMath.sigmoid(inputGate)
-    let forget = inputForget ? RecurrentLanes(repeating: 1) - input : RecurrentMath.sigmoid(forgetGate)
+    let forget =
+      inputForget ? RecurrentLanes(repeating: 1) - input : RecurrentMath.sigmoid(forgetGate)
     let cell = forget * previous + input * RecurrentMath.tanh(cellGate)
     var outputGate = o
     if let peepholes { outputGate += peepholes.1 * cell }
     if let clip {
-      outputGate = pointwiseMax(pointwiseMin(outputGate, RecurrentLanes(repeating: clip)), RecurrentLanes(repeating: -clip))
+      outputGate = pointwiseMax(
+        pointwiseMin(outputGate, RecurrentLanes(repeating: clip)), RecurrentLanes(repeating: -clip))
     }
     return (cell, RecurrentMath.sigmoid(outputGate) * RecurrentMath.tanh(cell))
   }
@@ -215,7 +242,8 @@ struct LSTMKernel {
   @inline(__always)
   func updateCell(
     _ f: RecurrentActivation, _ g: RecurrentActivation, _ hAct: RecurrentActivation,
-    gates: UnsafeMutablePointer<Float>, peepholes: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    gates: UnsafeMutablePointer<Float>, peepholes: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>,
     h: UnsafeMutablePointer<Float>
   ) {
     let n = hidden

@@ -9,7 +9,9 @@ enum RecurrentMath {
   /// sum + a * b: one fused instruction per 4 lanes on AArch64 (NEON fmla). Elsewhere a multiply and
   /// an add, because x86-64's baseline (SSE2) has no FMA and LLVM would call fmaf per lane.
   @inline(__always)
-  static func multiplyAdd(_ sum: SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+  static func multiplyAdd(_ sum: SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<
+    Float
+  > {
     #if arch(arm64)
       return sum.addingProduct(a, b)
     #else
@@ -20,7 +22,8 @@ enum RecurrentMath {
   /// e^x. Inputs are clamped to [-87.3, 88.3], where e^x stays a normal float.
   @inline(__always)
   static func exp(_ x: RecurrentLanes) -> RecurrentLanes {
-    let clamped = pointwiseMax(pointwiseMin(x, RecurrentLanes(repeating: 88.3)), RecurrentLanes(repeating: -87.3))
+    let clamped = pointwiseMax(
+      pointwiseMin(x, RecurrentLanes(repeating: 88.3)), RecurrentLanes(repeating: -87.3))
     // n = round(x / ln 2) by the 1.5 * 2^23 trick: t's low mantissa bits then hold n.
     let magic = RecurrentLanes(repeating: 12_582_912)
     let t = clamped * RecurrentLanes(repeating: 1.442_695_04) + magic
@@ -36,7 +39,8 @@ enum RecurrentMath {
     p = p * r + RecurrentLanes(repeating: 5.000_000_12e-1)
     p = p * (r * r) + r + RecurrentLanes(repeating: 1)
     // 2^n from n's bits: shifting t's bits left by 23 leaves n in the exponent field.
-    let scale = (unsafeBitCast(t, to: SIMD8<UInt32>.self) &<< 23) &+ SIMD8<UInt32>(repeating: 127 << 23)
+    let scale =
+      (unsafeBitCast(t, to: SIMD8<UInt32>.self) &<< 23) &+ SIMD8<UInt32>(repeating: 127 << 23)
     return p * unsafeBitCast(scale, to: RecurrentLanes.self)
   }
 
@@ -59,8 +63,11 @@ enum RecurrentMath {
     p = p * z + RecurrentLanes(repeating: 1.333_144_220_36e-1)
     p = p * z + RecurrentLanes(repeating: -3.333_328_194_22e-1)
     let small = p * z * x + x
-    let large = RecurrentLanes(repeating: 1) - RecurrentLanes(repeating: 2) / (exp(magnitude + magnitude) + RecurrentLanes(repeating: 1))
-    let signedLarge = unsafeBitCast(unsafeBitCast(large, to: SIMD8<UInt32>.self) | (bits & signBit), to: RecurrentLanes.self)
+    let large =
+      RecurrentLanes(repeating: 1) - RecurrentLanes(repeating: 2)
+      / (exp(magnitude + magnitude) + RecurrentLanes(repeating: 1))
+    let signedLarge = unsafeBitCast(
+      unsafeBitCast(large, to: SIMD8<UInt32>.self) | (bits & signBit), to: RecurrentLanes.self)
     return signedLarge.replacing(with: small, where: magnitude .< RecurrentLanes(repeating: 0.625))
   }
 

@@ -25,10 +25,14 @@ enum RecurrentOps {
     switch directionName {
     case "forward", "reverse": directions = 1
     case "bidirectional": directions = 2
-    default: throw context.error("direction '" + directionName + "' is not forward, reverse or bidirectional")
+    default:
+      throw context.error(
+        "direction '" + directionName + "' is not forward, reverse or bidirectional")
     }
     let layout = context.opset >= 14 ? try context.int("layout", 0) : 0
-    guard layout == 0 || layout == 1 else { throw context.error("layout " + String(layout) + " is not 0 or 1") }
+    guard layout == 0 || layout == 1 else {
+      throw context.error("layout " + String(layout) + " is not 0 or 1")
+    }
     let inputForget = try context.int("input_forget", 0)
     guard inputForget == 0 || inputForget == 1 else {
       throw context.error("input_forget " + String(inputForget) + " is not 0 or 1")
@@ -44,8 +48,9 @@ enum RecurrentOps {
     let xType = try context.input(0)
     try requireFloat(context, xType, "X")
     guard xType.rank == 3 else {
-      throw context.error("X must have rank 3 (" + (layout == 0 ? "[seq, batch, input]" : "[batch, seq, input]")
-        + "), not " + xType.text)
+      throw context.error(
+        "X must have rank 3 (" + (layout == 0 ? "[seq, batch, input]" : "[batch, seq, input]")
+          + "), not " + xType.text)
     }
     let sequenceLength = layout == 0 ? xType.shape[0] : xType.shape[1]
     let batch = layout == 0 ? xType.shape[1] : xType.shape[0]
@@ -56,8 +61,9 @@ enum RecurrentOps {
     let r = try context.requireConstant(2, "R")
     try requireFloat(context, w.type, "W")
     try requireFloat(context, r.type, "R")
-    guard r.type.rank == 3 && r.type.shape[0] == directions && r.type.shape[2] >= 1
-      && r.type.shape[1] == 4 * r.type.shape[2]
+    guard
+      r.type.rank == 3 && r.type.shape[0] == directions && r.type.shape[2] >= 1
+        && r.type.shape[1] == 4 * r.type.shape[2]
     else {
       throw context.error(
         "R must be [" + String(directions) + ", 4 * hidden_size, hidden_size], not " + r.type.text)
@@ -72,8 +78,8 @@ enum RecurrentOps {
     }
     guard w.type.shape == [directions, 4 * hidden, inputSize] else {
       throw context.error(
-        "W must be " + dimsText([directions, 4 * hidden, inputSize]) + " for X " + xType.text + " and R "
-          + r.type.text + ", not " + dimsText(w.type.shape))
+        "W must be " + dimsText([directions, 4 * hidden, inputSize]) + " for X " + xType.text
+          + " and R " + r.type.text + ", not " + dimsText(w.type.shape))
     }
 
     // Optional inputs.
@@ -82,24 +88,27 @@ enum RecurrentOps {
       let value = try context.requireConstant(3, "B")
       try requireFloat(context, value.type, "B")
       guard value.type.shape == [directions, 8 * hidden] else {
-        throw context.error("B must be " + dimsText([directions, 8 * hidden]) + ", not " + dimsText(value.type.shape))
+        throw context.error(
+          "B must be " + dimsText([directions, 8 * hidden]) + ", not " + dimsText(value.type.shape))
       }
       bias = value
     }
     if context.has(4) {
       let type = try context.input(4)
-      guard type.dataType == .int32 else { throw context.error("sequence_lens must be int32, not " + type.text) }
-      guard type.shape == [batch] else {
-        throw context.error("sequence_lens must be " + dimsText([batch]) + ", not " + dimsText(type.shape))
+      guard type.dataType == .int32 else {
+        throw context.error("sequence_lens must be int32, not " + type.text)
       }
-      guard let lengths = context.constant(4)?.integers() else {
-        throw context.unsupported(
-          "sequence_lens (input 4) must be known when the model is loaded; it is computed at run time")
+      guard type.shape == [batch] else {
+        throw context.error(
+          "sequence_lens must be " + dimsText([batch]) + ", not " + dimsText(type.shape))
+      }
+      guard let lengths = try context.requireConstant(4, "sequence_lens").integers() else {
+        throw context.error("sequence_lens must be an integer tensor")
       }
       for length in lengths where length != sequenceLength {
         throw context.unsupported(
-          "sequence_lens " + String(length) + " differs from the sequence length " + String(sequenceLength)
-            + "; only full-length sequences are supported")
+          "sequence_lens " + String(length) + " differs from the sequence length "
+            + String(sequenceLength) + "; only full-length sequences are supported")
       }
     }
     let stateShape = layout == 0 ? [directions, batch, hidden] : [batch, directions, hidden]
@@ -107,7 +116,8 @@ enum RecurrentOps {
       let type = try context.input(index)
       try requireFloat(context, type, name)
       guard type.shape == stateShape else {
-        throw context.error(name + " must be " + dimsText(stateShape) + ", not " + dimsText(type.shape))
+        throw context.error(
+          name + " must be " + dimsText(stateShape) + ", not " + dimsText(type.shape))
       }
     }
     var peepholes: Constant? = nil
@@ -115,7 +125,8 @@ enum RecurrentOps {
       let value = try context.requireConstant(7, "P")
       try requireFloat(context, value.type, "P")
       guard value.type.shape == [directions, 3 * hidden] else {
-        throw context.error("P must be " + dimsText([directions, 3 * hidden]) + ", not " + dimsText(value.type.shape))
+        throw context.error(
+          "P must be " + dimsText([directions, 3 * hidden]) + ", not " + dimsText(value.type.shape))
       }
       peepholes = value
     }
@@ -123,7 +134,9 @@ enum RecurrentOps {
     let activations = try lstmActivations(context, directions: directions)
 
     // Output types.
-    let yShape = layout == 0 ? [sequenceLength, directions, batch, hidden] : [batch, sequenceLength, directions, hidden]
+    let yShape =
+      layout == 0
+      ? [sequenceLength, directions, batch, hidden] : [batch, sequenceLength, directions, hidden]
     var outputs: [TensorType] = []
     for index in 0..<context.outputCount {
       outputs.append(try context.checkedType(.float, index == 0 ? yShape : stateShape))
@@ -133,7 +146,8 @@ enum RecurrentOps {
     let depth = inputSize + hidden
     let tiles = (4 * hidden + LSTMKernel.tileWidth - 1) / LSTMKernel.tileWidth
     let gateWidth = tiles * LSTMKernel.tileWidth
-    let peepholeFloats = (3 * hidden + LSTMKernel.tileWidth - 1) / LSTMKernel.tileWidth * LSTMKernel.tileWidth
+    let peepholeFloats =
+      (3 * hidden + LSTMKernel.tileWidth - 1) / LSTMKernel.tileWidth * LSTMKernel.tileWidth
     let panelFloats = tiles * depth * LSTMKernel.tileWidth
     let directionStride = panelFloats + gateWidth + peepholeFloats
     guard let totalFloats = elementCount([directions, directionStride]) else {
@@ -156,7 +170,9 @@ enum RecurrentOps {
       }
       if let bias {
         let values = UnsafePointer(bias.storage.typed(Float.self)) + direction * 8 * hidden
-        for gate in 0..<(4 * hidden) { base[panelFloats + gate] = values[gate] + values[4 * hidden + gate] }
+        for gate in 0..<(4 * hidden) {
+          base[panelFloats + gate] = values[gate] + values[4 * hidden + gate]
+        }
       }
       if let peepholes {
         let values = UnsafePointer(peepholes.storage.typed(Float.self)) + direction * 3 * hidden
@@ -167,7 +183,8 @@ enum RecurrentOps {
     // Scratch: h and c per batch row, then the gates of one row, kept 64-byte aligned from the base.
     let gatesOffset = (2 * batch * hidden + 15) / 16 * 16
     let kernel = LSTMKernel(
-      sequenceLength: sequenceLength, batch: batch, inputSize: inputSize, hidden: hidden, directions: directions,
+      sequenceLength: sequenceLength, batch: batch, inputSize: inputSize, hidden: hidden,
+      directions: directions,
       firstReversed: directionName == "reverse",
       xStep: layout == 0 ? batch * inputSize : inputSize,
       xBatch: layout == 0 ? inputSize : sequenceLength * inputSize,
@@ -176,20 +193,28 @@ enum RecurrentOps {
       yBatch: layout == 0 ? hidden : sequenceLength * directions * hidden,
       stateDirection: layout == 0 ? batch * hidden : hidden,
       stateBatch: layout == 0 ? hidden : directions * hidden,
-      packed: packed, directionStride: directionStride, depth: depth, tiles: tiles, gateWidth: gateWidth,
-      hasPeepholes: peepholes != nil, activations: activations, clip: clip, inputForget: inputForget == 1,
+      packed: packed, directionStride: directionStride, depth: depth, tiles: tiles,
+      gateWidth: gateWidth,
+      hasPeepholes: peepholes != nil, activations: activations, clip: clip,
+      inputForget: inputForget == 1,
       outputCount: context.outputCount, gatesOffset: gatesOffset)
-    return Prepared(.recurrent(RecurrentKernel(cell: .lstm(kernel))), outputs: outputs, scratchBytes: kernel.scratchBytes)
+    return Prepared(
+      .recurrent(RecurrentKernel(cell: .lstm(kernel))), outputs: outputs,
+      scratchBytes: kernel.scratchBytes)
   }
 
   /// f, g, h per direction from `activations`, `activation_alpha` and `activation_beta`. Each function
   /// takes the next alpha and beta only if it uses them, and its default once a list runs out
   /// (as onnxruntime reads them).
-  static func lstmActivations(_ context: OpContext, directions: Int) throws(RuntimeError) -> [RecurrentActivation] {
+  static func lstmActivations(_ context: OpContext, directions: Int) throws(RuntimeError)
+    -> [RecurrentActivation]
+  {
     var names: [[UInt8]] = []
     switch context.node.attribute("activations") {
     case nil:
-      for _ in 0..<directions { names += [Array("Sigmoid".utf8), Array("Tanh".utf8), Array("Tanh".utf8)] }
+      for _ in 0..<directions {
+        names += [Array("Sigmoid".utf8), Array("Tanh".utf8), Array("Tanh".utf8)]
+      }
     case .strings(let values): names = values
     default: throw context.error("attribute 'activations' must be a list of strings")
     }
@@ -205,7 +230,8 @@ enum RecurrentOps {
     var result: [RecurrentActivation] = []
     for name in names {
       guard let kind = RecurrentActivation.kind(named: name) else {
-        throw context.unsupported("activation '" + String(decoding: name, as: UTF8.self) + "' is not supported")
+        throw context.unsupported(
+          "activation '" + String(decoding: name, as: UTF8.self) + "' is not supported")
       }
       var activation = RecurrentActivation(kind)
       let defaults = RecurrentActivation.parameters(kind)
@@ -222,7 +248,9 @@ enum RecurrentOps {
     return result
   }
 
-  static func requireFloat(_ context: OpContext, _ type: TensorType, _ name: String) throws(RuntimeError) {
+  static func requireFloat(_ context: OpContext, _ type: TensorType, _ name: String)
+    throws(RuntimeError)
+  {
     guard type.dataType == .float else {
       throw context.unsupported(name + " is " + type.text + "; only float32 is supported")
     }
