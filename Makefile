@@ -20,7 +20,7 @@ ifeq ($(HOST_ARCH)-$(HOST_AVX2_FMA),x86_64-yes)
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DONNXQ_SIMD16 -Xswiftc -DONNXQ_FMA
 endif
 
-.PHONY: deps system-deps build build-debug test unit-test roundtrip conformance real-models bench embedded-check check-proto proto demo format clean
+.PHONY: deps system-deps build build-debug test unit-test roundtrip conformance real-models bench interop interop-bench board board-test deploy embedded-check check-proto proto demo format clean
 
 deps: system-deps $(VENV)/.installed
 
@@ -84,6 +84,36 @@ bench: deps build
 	$(PYTHON) scripts/bench_vs_ort.py --binary $(RELEASE_BIN) --shared $(SHARED_MODELS) --markdown build/bench.md
 	@echo "wrote build/bench.md; copy the table into BENCHMARKS.md with the date"
 
+# ORT-quantized models (QOperator and QDQ) against ONNX Runtime, tensor by tensor.
+interop: deps build-debug
+	$(PYTHON) scripts/interop.py --binary $(DEBUG_BIN) --shared $(SHARED_MODELS) --out build/interop \
+	  --report build/interop/INTEROP.md $(INTEROP_FLAGS)
+
+# The same, with onnx-quant's latency (release build) beside ONNX Runtime's.
+interop-bench: deps build-debug build
+	$(PYTHON) scripts/interop.py --binary $(DEBUG_BIN) --bench-binary $(RELEASE_BIN) --shared $(SHARED_MODELS) \
+	  --out build/interop --report build/interop/INTEROP.md
+
+# The static board binary: build/boards/$(BOARD)/onnx-run (boards/$(BOARD).conf).
+BOARD ?= rpi4
+board: system-deps
+	boards/deps.sh $(BOARD)
+	boards/build.sh $(BOARD)
+
+# The board binary under qemu-user against the host build: conformance cases, shared models, int8 models.
+board-test: board conformance
+	@. boards/$(BOARD).conf; cp $(DEBUG_BIN) build/onnx-quant-host; \
+	$(PYTHON) scripts/board_test.py --host build/onnx-quant-host --board build/boards/$(BOARD)/onnx-run \
+	  --qemu "$$BOARD_QEMU" --cpu "$$BOARD_QEMU_CPU" --shared $(SHARED_MODELS)
+
+# Copies the board binary and a model to a board over ssh and runs a smoke test there.
+DEPLOY_MODEL ?= $(SHARED_MODELS)/silero_vad_16k_stateful.onnx
+deploy: board
+	@test -n "$(HOST)" || { echo "usage: make deploy BOARD=rpi4 HOST=user@host [DEPLOY_MODEL=model.onnx]"; exit 2; }
+	ssh $(HOST) mkdir -p onnx-quant
+	scp build/boards/$(BOARD)/onnx-run $(DEPLOY_MODEL) $(HOST):onnx-quant/
+	ssh $(HOST) "cd onnx-quant && ./onnx-run inspect $(notdir $(DEPLOY_MODEL)) && ./onnx-run bench $(notdir $(DEPLOY_MODEL)) --runs 50"
+
 test: deps check-proto
 	@mkdir -p build
 	$(MAKE) embedded-check
@@ -91,6 +121,8 @@ test: deps check-proto
 	$(MAKE) roundtrip
 	$(MAKE) conformance
 	$(MAKE) real-models
+	$(MAKE) interop
+	$(MAKE) board-test BOARD=rpi4
 
 demo: build
 	$(RELEASE_BIN) inspect $(DEMO_MODEL)

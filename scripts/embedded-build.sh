@@ -7,6 +7,7 @@
 #   TARGET           e.g. aarch64-none-none-elf
 #   OUTDIR           where the .o and .swiftmodule files go
 #   SYSROOT_INCLUDE  libc headers for the target's C code (default /usr/aarch64-linux-gnu/include)
+# Extra swiftc flags (a -target-cpu, say) come from EMBEDDED_SWIFT_FLAGS.
 set -euo pipefail
 target=$1
 out=$2
@@ -23,6 +24,7 @@ common=(
   -target "$target" -enable-experimental-feature Embedded -wmo -parse-as-library -Osize
   -Xcc -fPIC -Xcc -isystem -Xcc "$sysroot_include" -Xcc -isystem -Xcc "$out/include"
   -I "$root/Sources/CONNXProto/include" -I "$root/Sources/CSupport/include" -I "$out"
+  ${EMBEDDED_SWIFT_FLAGS:-}
 )
 
 for module in "${modules[@]}"; do
