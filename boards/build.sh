@@ -23,11 +23,11 @@ EMBEDDED_SWIFT_FLAGS="-target-cpu $BOARD_CPU" \
   "$root/scripts/embedded-build.sh" "$BOARD_SWIFT_TARGET" "$obj" "$include" >/dev/null
 
 swiftc -target "$BOARD_SWIFT_TARGET" -target-cpu "$BOARD_CPU" -enable-experimental-feature Embedded -wmo \
-  -parse-as-library -Osize -Xcc -fPIC -Xcc -isystem -Xcc "$include" -Xcc -isystem -Xcc "$obj/include" \
+  -parse-as-library -Osize -Xfrontend -function-sections -Xcc -fPIC -Xcc -isystem -Xcc "$include" -Xcc -isystem -Xcc "$obj/include" \
   -I "$root/Sources/CONNXProto/include" -I "$root/Sources/CSupport/include" -I "$obj" \
   -module-name BoardMain -c "$root/boards/onnx-run/main.swift" -o "$obj/main.o"
-$cc $BOARD_CC_FLAGS -O2 -fPIC -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport.c" -o "$obj/csupport.o"
-$cc $BOARD_CC_FLAGS -O2 -fPIC -I "$root/Sources/CONNXProto/include" -c "$root/Sources/CONNXProto/onnx.pb-c.c" -o "$obj/onnx.pb-c.o"
+$cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport.c" -o "$obj/csupport.o"
+$cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CONNXProto/include" -c "$root/Sources/CONNXProto/onnx.pb-c.c" -o "$obj/onnx.pb-c.o"
 
 swift_objects=("$obj"/ONNXFormat.o "$obj"/TensorFiles.o "$obj"/Runtime.o "$obj"/Commands.o "$obj"/main.o)
 $cc -static-pie -Wl,--gc-sections -o "$out/onnx-run" "${swift_objects[@]}" "$obj/csupport.o" "$obj/onnx.pb-c.o" \
@@ -35,10 +35,11 @@ $cc -static-pie -Wl,--gc-sections -o "$out/onnx-run" "${swift_objects[@]}" "$obj
 "$BOARD_LINUX_TRIPLE-strip" "$out/onnx-run"
 
 binary=$(stat -c %s "$out/onnx-run")
-own=0
-for object in "${swift_objects[@]}" "$obj/csupport.o"; do
-  text=$("$BOARD_LINUX_TRIPLE-size" -A "$object" | awk '$1 ~ /^\.text/ { sum += $2 } END { print sum + 0 }')
-  own=$((own + text))
-done
+# onnx-quant's own code: the linked program's text less that of the same link without it (libc,
+# libm, libprotobuf-c and Swift's unicode tables), measured by linking an empty main the same way.
+printf 'int main(void) { return 0; }\n' > "$obj/empty.c"
+$cc -static-pie -Wl,--gc-sections -o "$obj/empty" "$obj/empty.c" -lm
+own=$(( $("$BOARD_LINUX_TRIPLE-size" -A "$out/onnx-run" | awk '$1 == ".text" { print $2 }') \
+      - $("$BOARD_LINUX_TRIPLE-size" -A "$obj/empty" | awk '$1 == ".text" { print $2 }') ))
 printf '%s (%s, %s): build/boards/%s/onnx-run, %d bytes static (%d KiB); onnx-quant'"'"'s own code %d KiB\n' \
   "$board" "$BOARD_NAME" "$BOARD_CPU" "$board" "$binary" $((binary / 1024)) $((own / 1024)) | tee "$out/size.txt"

@@ -17,11 +17,13 @@ mkdir -p "$out/include"
 # protobuf-c's header is the same for every architecture; expose only it, not the host's /usr/include.
 ln -sfn /usr/include/protobuf-c "$out/include/protobuf-c"
 
-# Module order follows the dependencies in Package.swift.
+# Module order follows the dependencies in Package.swift. Embedded Swift emits, into each module, weak
+# copies of what it uses from the modules below it; one section per function lets the linker keep
+# a single copy (--gc-sections).
 modules=(ONNXFormat TensorFiles Runtime Commands)
 
 common=(
-  -target "$target" -enable-experimental-feature Embedded -wmo -parse-as-library -Osize
+  -target "$target" -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections
   -Xcc -fPIC -Xcc -isystem -Xcc "$sysroot_include" -Xcc -isystem -Xcc "$out/include"
   -I "$root/Sources/CONNXProto/include" -I "$root/Sources/CSupport/include" -I "$out"
   ${EMBEDDED_SWIFT_FLAGS:-}

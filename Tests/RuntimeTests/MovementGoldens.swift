@@ -1,8 +1,10 @@
 // Golden values for the Movement tests, produced by onnxruntime 1.32 and cross-checked against
 // onnx 1.23's ReferenceEvaluator (see the generator scripts at the end of this file). Where the two
-// disagree the values follow onnxruntime, which follows the spec:
-// - Resize align_corners with `scales` whose output length is fractional: the spec divides by the
-//   integer `length_resized - 1`; the reference divides by the fractional `scale * length - 1`.
+// disagree:
+// - Resize align_corners with `scales` whose output length is fractional: onnxruntime divides by the
+//   integer output length - 1; the reference and the ONNX node tests (test_resize_downsample_scales_
+//   {linear,cubic}_align_corners) divide by the fractional `scale * length - 1`, the spec's
+//   `length_resized` for scales (`output_width`). The values follow the reference.
 // - Pad with negative pads (onnxruntime crops first; numpy cannot) and reflect pads wider than the
 //   dim (onnxruntime refuses; the values are numpy's repeated reflection, which the kernel follows).
 // - Resize cases onnxruntime refuses (4-D trilinear) or the reference cannot run (opset 10,
@@ -21,6 +23,8 @@ struct ResizeGolden {
   var sizes: [Int]?
   var outputShape: [Int]
   var expected: [Float]
+  /// tf_crop_and_resize's roi input (input 1), when given.
+  var roi: [Float]? = nil
 }
 
 struct PadGolden {
@@ -317,7 +321,9 @@ enum MovementGoldens {
         ("nearest_mode", "round_prefer_floor"),
       ], ints: [], floats: [], axes: nil,
       scales: [1.0, 1.0, 0.5, 1.5], sizes: nil, outputShape: [1, 1, 2, 7],
-      expected: [0.0, 7.25, 7.25, 3.5, 10.75, 10.75, 7.0, 9.75, 6.0, 6.0, 13.25, 9.5, 9.5, 5.75]),
+      expected: [
+        0.0, 7.25, 7.25, 3.5, 3.5, 10.75, 7.0, 9.75, 6.0, 6.0, 13.25, 13.25, 9.5, 5.75,
+      ]),
     ResizeGolden(
       name: "nearest align_corners round_prefer_ceil up", opset: 13, shape: [1, 1, 4, 5],
       uint8: false,
@@ -349,7 +355,9 @@ enum MovementGoldens {
         ("nearest_mode", "round_prefer_ceil"),
       ], ints: [], floats: [], axes: nil,
       scales: [1.0, 1.0, 0.5, 1.5], sizes: nil, outputShape: [1, 1, 2, 7],
-      expected: [0.0, 7.25, 7.25, 3.5, 10.75, 10.75, 7.0, 9.75, 6.0, 6.0, 13.25, 9.5, 9.5, 5.75]),
+      expected: [
+        0.0, 7.25, 7.25, 3.5, 3.5, 10.75, 7.0, 9.75, 6.0, 6.0, 13.25, 13.25, 9.5, 5.75,
+      ]),
     ResizeGolden(
       name: "nearest align_corners floor up", opset: 13, shape: [1, 1, 4, 5], uint8: false,
       strings: [
@@ -378,7 +386,9 @@ enum MovementGoldens {
         ("nearest_mode", "floor"),
       ], ints: [], floats: [], axes: nil,
       scales: [1.0, 1.0, 0.5, 1.5], sizes: nil, outputShape: [1, 1, 2, 7],
-      expected: [0.0, 0.0, 7.25, 3.5, 3.5, 10.75, 7.0, 9.75, 9.75, 6.0, 13.25, 13.25, 9.5, 5.75]),
+      expected: [
+        0.0, 0.0, 7.25, 7.25, 3.5, 10.75, 10.75, 9.75, 9.75, 6.0, 6.0, 13.25, 9.5, 9.5,
+      ]),
     ResizeGolden(
       name: "nearest align_corners ceil up", opset: 13, shape: [1, 1, 4, 5], uint8: false,
       strings: [
@@ -754,8 +764,9 @@ enum MovementGoldens {
       floats: [], axes: nil,
       scales: [1.0, 1.0, 0.5, 1.5], sizes: nil, outputShape: [1, 1, 2, 7],
       expected: [
-        0.0, 4.833333492279053, 6.0, 3.5, 8.333333969116211, 9.5, 7.0, 9.75, 7.25,
-        8.416666984558105, 13.25, 10.75, 8.25, 5.75,
+        0.0, 4.461538314819336, 6.384615421295166, 4.07692289352417, 6.846153736114502,
+        10.461538314819336, 8.15384578704834, 9.75, 7.442307472229004, 7.67307710647583,
+        12.134614944458008, 11.519230842590332, 9.211538314819336, 6.903846263885498,
       ]),
     ResizeGolden(
       name: "linear align_corners to one", opset: 13, shape: [1, 1, 4, 5], uint8: false,
@@ -1149,6 +1160,9 @@ enum MovementGoldens {
 //         y = ort.InferenceSession(m.SerializeToString(), providers=['CPUExecutionProvider']).run(None, {'x': x})[0]
 //     except Exception as e:
 //         print(name, '-> onnxruntime refuses; using the reference', file=sys.stderr)
+//         y = ReferenceEvaluator(m).run(None, {'x': x})[0]
+//     if attrs.get('coordinate_transformation_mode') == 'align_corners':
+//         # The ONNX node tests (and the reference) divide by the fractional scale * length - 1.
 //         y = ReferenceEvaluator(m).run(None, {'x': x})[0]
 //     try:
 //         r = ReferenceEvaluator(m).run(None, {'x': x})[0]

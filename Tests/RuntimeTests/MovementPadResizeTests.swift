@@ -175,7 +175,16 @@ final class MovementPadResizeTests: XCTestCase {
   // MARK: Resize
 
   func testResizeGoldens() {
-    for golden in MovementGoldens.resize {
+    checkResizeGoldens(MovementGoldens.resize)
+  }
+
+  /// tf_crop_and_resize (roi, extrapolation_value, axes), keep_aspect_ratio_policy and antialias.
+  func testResizeCropAspectAntialiasGoldens() {
+    checkResizeGoldens(MovementGoldens.resizeCropAspectAntialias)
+  }
+
+  private func checkResizeGoldens(_ goldens: [ResizeGolden]) {
+    for golden in goldens {
       let count = golden.shape.reduce(1, *)
       let input: Constant
       if golden.uint8 {
@@ -192,7 +201,11 @@ final class MovementPadResizeTests: XCTestCase {
       if golden.opset == 10 {
         inputs.append(.constant(MV.floats([golden.scales!.count], golden.scales!)))
       } else {
-        inputs.append(.omitted)
+        if let roi = golden.roi {
+          inputs.append(.constant(MV.floats([roi.count], roi)))
+        } else {
+          inputs.append(.omitted)
+        }
         if let scales = golden.scales {
           inputs.append(.constant(MV.floats([scales.count], scales)))
         } else {
@@ -248,15 +261,17 @@ final class MovementPadResizeTests: XCTestCase {
   func testResizeRefusals() {
     let input = HarnessInput.runtime(MV.iota([1, 1, 2, 2]))
     let scales = HarnessInput.constant(MV.floats([4], [1, 1, 2, 2]))
+    let crop = MV.string("coordinate_transformation_mode", "tf_crop_and_resize")
     MV.expectError(
-      MV.node("Resize", inputs: 3, [MV.int("antialias", 1), MV.string("mode", "linear")]),
-      opset: 18,
-      [input, .omitted, scales], .unsupported, contains: "antialias")
+      MV.node("Resize", inputs: 3, [crop]), opset: 13, [input, .omitted, scales],
+      contains: "needs the roi input")
     MV.expectError(
-      MV.node(
-        "Resize", inputs: 3, [MV.string("coordinate_transformation_mode", "tf_crop_and_resize")]),
-      opset: 13,
-      [input, .omitted, scales], .unsupported, contains: "tf_crop_and_resize")
+      MV.node("Resize", inputs: 3, [crop]), opset: 13,
+      [input, .constant(MV.floats([4], [0, 0, 1, 1])), scales], contains: "roi has 4 entries")
+    MV.expectError(
+      MV.node("Resize", inputs: 3, [crop]), opset: 13,
+      [input, .runtime(MV.floats([8], [0, 0, 0, 0, 1, 1, 1, 1])), scales], .unsupported,
+      contains: "roi")
     MV.expectError(
       MV.node("Resize", inputs: 3, [MV.string("mode", "linear")]), opset: 13,
       [.runtime(MV.uint8s([1, 1, 2, 2], [1, 2, 3, 4])), .omitted, scales], .unsupported,
@@ -269,10 +284,10 @@ final class MovementPadResizeTests: XCTestCase {
       MV.node("Resize", inputs: 2), opset: 13, [input, .omitted],
       contains: "one of scales and sizes")
     MV.expectError(
-      MV.node("Resize", inputs: 4, [MV.string("keep_aspect_ratio_policy", "not_larger")]),
+      MV.node("Resize", inputs: 4, [MV.string("keep_aspect_ratio_policy", "fit")]),
       opset: 18,
-      [input, .omitted, .omitted, .constant(MV.int64s([1, 1, 4, 4]))], .unsupported,
-      contains: "keep_aspect_ratio_policy")
+      [input, .omitted, .omitted, .constant(MV.int64s([1, 1, 4, 4]))],
+      contains: "keep_aspect_ratio_policy 'fit'")
     MV.expectError(
       MV.node("Resize", inputs: 3), opset: 13,
       [input, .omitted, .runtime(MV.floats([4], [1, 1, 2, 2]))], .unsupported,
@@ -282,5 +297,78 @@ final class MovementPadResizeTests: XCTestCase {
       [.runtime(MV.iota([2, 2, 2, 2])), .omitted, .constant(MV.floats([4], [2, 2, 2, 2]))],
       .unsupported,
       contains: "last three dims")
+  }
+
+  /// test_resize_downsample_scales_linear_align_corners: with `scales`, align_corners divides by the
+  /// fractional target length `scale * length - 1` (the spec's length_resized for scales, the onnx
+  /// reference and the node test's data); onnxruntime divides by the integer output length - 1 and
+  /// gives [1, 4].
+  func testResizeAlignCornersWithScalesUsesTheFractionalLength() {
+    let node = MV.node(
+      "Resize", inputs: 3,
+      [MV.string("mode", "linear"), MV.string("coordinate_transformation_mode", "align_corners")])
+    guard
+      let result = MV.run(
+        node, opset: 19,
+        [
+          .runtime(MV.floats([1, 1, 2, 4], [1, 2, 3, 4, 5, 6, 7, 8])), .omitted,
+          .constant(MV.floats([4], [1, 1, 0.6, 0.6])),
+        ])
+    else { return }
+    XCTAssertEqual(result.outputs[0].type.shape, [1, 1, 1, 2])
+    assertClose(result.outputs[0].values(Float.self), [1, 3.142857])
+  }
+
+  /// antialias stretches the filter only when downsampling: linear upsampling is unchanged. Nearest
+  /// mode rejects it, as onnxruntime and the onnx reference do.
+  func testResizeAntialiasLeavesUpsamplingAloneAndRejectsNearest() {
+    let input = HarnessInput.runtime(MV.floats([1, 1, 3, 4], (0..<12).map { Float($0 * $0 % 7) }))
+    let scales = HarnessInput.constant(MV.floats([4], [1, 1, 2, 1.5]))
+    for mode in ["linear", "cubic"] {
+      guard
+        let plain = MV.run(
+          MV.node("Resize", inputs: 3, [MV.string("mode", mode)]), opset: 18,
+          [input, .omitted, scales]),
+        let antialiased = MV.run(
+          MV.node("Resize", inputs: 3, [MV.string("mode", mode), MV.int("antialias", 1)]),
+          opset: 18, [input, .omitted, scales])
+      else { return }
+      XCTAssertEqual(plain.outputs[0].type.shape, [1, 1, 6, 6], mode)
+      XCTAssertEqual(antialiased.outputs[0].type.shape, [1, 1, 6, 6], mode)
+      assertClose(
+        antialiased.outputs[0].values(Float.self), plain.outputs[0].values(Float.self))
+    }
+    MV.expectError(
+      MV.node("Resize", inputs: 3, [MV.string("mode", "nearest"), MV.int("antialias", 1)]),
+      opset: 18, [input, .omitted, scales], contains: "not nearest")
+  }
+
+  /// tf_crop_and_resize with an roi of [0, 1] on every dim and the same sizes reads every input
+  /// coordinate: the step aliases its input; an roi reaching outside fills extrapolation_value.
+  func testResizeCropIdentityAndExtrapolation() {
+    let input = MV.iota([1, 2, 3])
+    let crop = MV.string("coordinate_transformation_mode", "tf_crop_and_resize")
+    guard
+      let same = MV.run(
+        MV.node("Resize", inputs: 4, [MV.string("mode", "linear"), crop]), opset: 13,
+        [
+          .runtime(input), .constant(MV.floats([6], [0, 0, 0, 1, 1, 1])), .omitted,
+          .constant(MV.int64s([1, 2, 3])),
+        ])
+    else { return }
+    XCTAssertTrue(same.prepared.aliasesInput)
+    // W roi [-1, 2] on 3 elements: source coordinates -2, 0, 2, 4; H roi [0, 1].
+    guard
+      let outside = MV.run(
+        MV.node(
+          "Resize", inputs: 4,
+          [MV.string("mode", "linear"), crop, MV.float("extrapolation_value", -9)]),
+        opset: 13,
+        [
+          .runtime(input), .constant(MV.floats([6], [0, 0, -1, 1, 1, 2])), .omitted,
+          .constant(MV.int64s([1, 2, 4])),
+        ])
+    else { return }
+    XCTAssertEqual(outside.outputs[0].values(Float.self), [-9, 0, 2, -9, -9, 3, 5, -9])
   }
 }

@@ -64,17 +64,19 @@ final class NormalizationTests: XCTestCase {
     let omitted = try KernelHarness.run(
       normNode("BatchNormalization", [], outputs: ["y", "", ""]), opset: 15, [.runtime(x)] + params)
     XCTAssertEqual(omitted.prepared.outputs, [x.type, TensorType(.float, [2]), TensorType(.float, [2])])
+    // Opset 14+: running_mean / running_var exist only with training_mode=1.
     XCTAssertThrowsError(
       try KernelHarness.run(
         normNode("BatchNormalization", [], outputs: ["y", "mean"]), opset: 15, [.runtime(x)] + params)
     ) { error in
-      normAssertError(error, "BatchNormalization", .unsupported, "training output")
+      normAssertError(error, "BatchNormalization", .invalid, "only produced with training_mode=1")
     }
+    // Opset 9-13 training outputs (mean, var, saved_mean, saved_var) are not implemented.
     XCTAssertThrowsError(
       try KernelHarness.run(
-        normNode("BatchNormalization", [NormAttr.int("training_mode", 1)]), opset: 15, [.runtime(x)] + params)
+        normNode("BatchNormalization", [], outputs: ["y", "mean"]), opset: 9, [.runtime(x)] + params)
     ) { error in
-      normAssertError(error, "BatchNormalization", .unsupported, "training_mode=1")
+      normAssertError(error, "BatchNormalization", .unsupported, "training output")
     }
     XCTAssertThrowsError(
       try KernelHarness.run(
@@ -82,6 +84,50 @@ final class NormalizationTests: XCTestCase {
     ) { error in
       normAssertError(error, "BatchNormalization", .unsupported, "spatial=0")
     }
+  }
+
+  func testBatchNormalizationTrainingModeGoldens() throws {
+    let cases: [(String, NormalizationGolden.Case, [Attribute], Int)] = [
+      (
+        "batchTraining", NormalizationGolden.batchTraining,
+        [NormAttr.float("epsilon", 1e-3), NormAttr.float("momentum", 0.8)], 15
+      ),
+      ("batchTraining2D", NormalizationGolden.batchTraining2D, [], 14),
+      ("batchTraining5D", NormalizationGolden.batchTraining5D, [NormAttr.float("momentum", 0.25)], 15),
+    ]
+    for (name, golden, attributes, opset) in cases {
+      let node = normNode(
+        "BatchNormalization", attributes + [NormAttr.int("training_mode", 1)],
+        outputs: ["y", "running_mean", "running_var"])
+      // Parameters known at load and given at run time take the same path.
+      for constantParameters in [false, true] {
+        let inputs: [HarnessInput] =
+          [.runtime(golden.inputs[0].constant)]
+          + golden.inputs[1...].map { constantParameters ? .constant($0.constant) : .runtime($0.constant) }
+        let result = try KernelHarness.run(node, opset: opset, inputs)
+        XCTAssertEqual(result.prepared.inPlaceInput, 0)
+        for index in 0..<3 {
+          let expected = golden.outputs[index].constant
+          XCTAssertEqual(result.outputs[index].type, expected.type, name)
+          normAssertClose(
+            result.outputs[index].values(Float.self), expected.values(Float.self),
+            name + " output " + String(index), rtol: 1e-5, atol: 1e-5)
+        }
+      }
+    }
+  }
+
+  /// test_batchnorm_example_training_mode's check, with only Y named: the statistics are not written.
+  func testBatchNormalizationTrainingModeWithOmittedStatistics() throws {
+    let golden = NormalizationGolden.batchTraining
+    let node = normNode(
+      "BatchNormalization",
+      [NormAttr.float("epsilon", 1e-3), NormAttr.float("momentum", 0.8), NormAttr.int("training_mode", 1)])
+    let result = try KernelHarness.run(
+      node, opset: 15, [.runtime(golden.inputs[0].constant)] + golden.inputs[1...].map { .runtime($0.constant) })
+    XCTAssertEqual(result.prepared.outputs.count, 1)
+    normAssertClose(
+      result.outputs[0].values(Float.self), golden.outputs[0].constant.values(Float.self), rtol: 1e-5, atol: 1e-5)
   }
 
   // MARK: - InstanceNormalization

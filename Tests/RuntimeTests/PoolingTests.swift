@@ -274,6 +274,90 @@ final class PoolingTests: XCTestCase {
     try checkGolden(PoolingGolden.globalMax, "GlobalMaxPool", [])
   }
 
+  // MARK: - MaxPool's Indices output
+
+  func testMaxPoolIndicesGoldens() throws {
+    let cases: [(String, PoolingIndicesGolden.IndicesCase)] = [
+      ("padded2D", PoolingIndicesGolden.padded2D), ("padded2DColumnMajor", PoolingIndicesGolden.padded2DColumnMajor),
+      ("dilatedCeil2DColumnMajor", PoolingIndicesGolden.dilatedCeil2DColumnMajor),
+      ("padded1D", PoolingIndicesGolden.padded1D), ("padded3D", PoolingIndicesGolden.padded3D),
+      ("padded3DColumnMajor", PoolingIndicesGolden.padded3DColumnMajor),
+      ("int8ColumnMajor", PoolingIndicesGolden.int8ColumnMajor), ("wholePlane", PoolingIndicesGolden.wholePlane),
+      ("stride1Padded", PoolingIndicesGolden.stride1Padded),
+    ]
+    for (name, golden) in cases {
+      let node = poolingNode(
+        "MaxPool",
+        [
+          PoolAttr.ints("kernel_shape", golden.kernel), PoolAttr.ints("strides", golden.strides),
+          PoolAttr.ints("dilations", golden.dilations), PoolAttr.ints("pads", golden.pads),
+          PoolAttr.int("ceil_mode", golden.ceilMode), PoolAttr.int("storage_order", golden.storageOrder),
+        ], outputs: ["y", "indices"])
+      let x =
+        golden.element == .float
+        ? Constant(.float, golden.shape, values: golden.input)
+        : Constant(.int8, golden.shape, values: golden.input.map { Int8($0) })
+      let result = try KernelHarness.run(node, opset: 12, [.runtime(x)])
+      XCTAssertEqual(result.outputs[1].type, TensorType(.int64, golden.outputShape), name)
+      let values: [Float] =
+        golden.element == .float
+        ? result.outputs[0].values(Float.self) : result.outputs[0].values(Int8.self).map { Float($0) }
+      XCTAssertEqual(values, golden.values, name)
+      XCTAssertEqual(result.outputs[1].values(Int64.self), golden.indices, name)
+    }
+  }
+
+  /// test_maxpool_with_argmax_2d_precomputed_strides: storage_order 1 flattens (h, w) as h + w * H.
+  func testMaxPoolIndicesColumnMajorNodeTest() throws {
+    let x = Constant(.float, [1, 1, 5, 5], values: (1...25).map { Float($0) })
+    let node = poolingNode(
+      "MaxPool",
+      [PoolAttr.ints("kernel_shape", [2, 2]), PoolAttr.ints("strides", [2, 2]), PoolAttr.int("storage_order", 1)],
+      outputs: ["y", "z"])
+    let result = try KernelHarness.run(node, opset: 22, [.runtime(x)])
+    XCTAssertEqual(result.outputs[0].values(Float.self), [7, 9, 17, 19])
+    XCTAssertEqual(result.outputs[1].values(Int64.self), [6, 16, 8, 18])
+  }
+
+  func testMaxPoolIndicesMatchReferenceOnRandomConfigurations() throws {
+    var random = PoolingRandom(seed: 30)
+    var checked = 0
+    for trial in 0..<300 {
+      let config = PoolingConfig.random(&random, isMax: true)
+      guard let geometry = config.referenceGeometry() else { continue }
+      let storageOrder = trial % 2
+      // Values from a small set, so windows hold ties.
+      let x = Constant(
+        .float, config.input, values: (0..<config.input.reduce(1, *)).map { _ in Float(random.int(-2...2)) })
+      let node = poolingNode(
+        "MaxPool", config.attributes + [PoolAttr.int("storage_order", storageOrder)], outputs: ["y", "indices"])
+      let result = try KernelHarness.run(node, opset: 19, [.runtime(x)])
+      let (values, indices) = config.referenceArgmax(x.values(Float.self), geometry, columnMajor: storageOrder == 1)
+      XCTAssertEqual(result.outputs[0].values(Float.self), values, config.text)
+      XCTAssertEqual(
+        result.outputs[1].values(Int64.self), indices, config.text + " storage_order " + String(storageOrder))
+      checked += 1
+    }
+    XCTAssertGreaterThan(checked, 200)
+  }
+
+  func testIndicesTurnOffTheGlobalPlan() throws {
+    let x = PoolingRandom.constant([1, 2, 3, 3], seed: 31)
+    let named = try KernelHarness.run(
+      poolingNode("MaxPool", [PoolAttr.ints("kernel_shape", [3, 3])], outputs: ["y", "indices"]), [.runtime(x)])
+    guard case .pooling(let kernel) = named.prepared.kernel, case .windowed(let plan) = kernel.plan else {
+      return XCTFail("MaxPool with Indices should run windowed")
+    }
+    XCTAssertEqual(plan.indices, .rowMajor)
+    XCTAssertEqual(named.prepared.scratchBytes, 0)
+    let v = x.values(Float.self)
+    for p in 0..<2 {
+      let plane = Array(v[(p * 9)..<(p * 9 + 9)])
+      XCTAssertEqual(named.outputs[0].values(Float.self)[p], plane.max()!)
+      XCTAssertEqual(named.outputs[1].values(Int64.self)[p], Int64(p * 9 + plane.firstIndex(of: plane.max()!)!))
+    }
+  }
+
   // MARK: - Outputs and errors
 
   func testOmittedIndicesOutputIsPlannedButNotRequired() throws {
@@ -325,7 +409,10 @@ final class PoolingTests: XCTestCase {
         ],
         ["y"], .runtime(x), .invalid, "cannot both be set"
       ),
-      ("MaxPool", [PoolAttr.ints("kernel_shape", [2, 2])], ["y", "indices"], .runtime(x), .unsupported, "Indices"),
+      (
+        "MaxPool", [PoolAttr.ints("kernel_shape", [2, 2]), PoolAttr.int("storage_order", 2)], ["y", "indices"],
+        .runtime(x), .invalid, "storage_order 2"
+      ),
       ("AveragePool", [PoolAttr.ints("kernel_shape", [2, 2])], ["y", "z"], .runtime(x), .invalid, "has 1 output"),
       (
         "AveragePool", [PoolAttr.ints("kernel_shape", [2, 2])], ["y"],
@@ -596,6 +683,57 @@ private struct PoolingConfig {
       }
     }
     return y
+  }
+}
+
+extension PoolingConfig {
+  /// MaxPool's Y and Indices by the ONNX definition: the first maximum over the window's taps inside the
+  /// input, in row-major tap order, at its position flattened over the whole input (batch and channel
+  /// included), row major or column major within the plane.
+  func referenceArgmax(_ x: [Float], _ geometry: Geometry, columnMajor: Bool) -> ([Float], [Int64]) {
+    let spatial = kernel.count
+    let inputSpatial = Array(input[2...])
+    let inputPlane = inputSpatial.reduce(1, *)
+    let outputPlane = geometry.output.reduce(1, *)
+    let taps = kernel.reduce(1, *)
+    var values: [Float] = []
+    var indices: [Int64] = []
+    for plane in 0..<(input[0] * input[1]) {
+      for flat in 0..<outputPlane {
+        let o = poolingUnflatten(flat, geometry.output)
+        var best: Float? = nil
+        var bestPosition: [Int] = []
+        for tap in 0..<taps {
+          let j = poolingUnflatten(tap, kernel)
+          var position: [Int] = []
+          for i in 0..<spatial {
+            position.append(o[i] * strides[i] - geometry.begin[i] + j[i] * dilations[i])
+          }
+          guard (0..<spatial).allSatisfy({ position[$0] >= 0 && position[$0] < inputSpatial[$0] }) else { continue }
+          var offset = 0
+          for i in 0..<spatial { offset = offset * inputSpatial[i] + position[i] }
+          let value = x[plane * inputPlane + offset]
+          if best == nil || value > best! {
+            best = value
+            bestPosition = position
+          }
+        }
+        values.append(best ?? -Float.infinity)
+        guard best != nil else {
+          // A window with no input under it (padding and dilation only).
+          indices.append(-1)
+          continue
+        }
+        var index = 0
+        if columnMajor {
+          for i in stride(from: spatial - 1, through: 0, by: -1) { index = index * inputSpatial[i] + bestPosition[i] }
+        } else {
+          for i in 0..<spatial { index = index * inputSpatial[i] + bestPosition[i] }
+        }
+        indices.append(Int64(plane * inputPlane + index))
+      }
+    }
+    return (values, indices)
   }
 }
 

@@ -1,8 +1,8 @@
 import CSupport
 import ONNXFormat
 
-/// BatchNormalization (inference), InstanceNormalization, LayerNormalization, Softmax and LogSoftmax
-/// on float32. Each is planned as rows of contiguous or strided elements; `run` walks the plan.
+/// BatchNormalization (inference and training_mode=1), InstanceNormalization, LayerNormalization, Softmax
+/// and LogSoftmax on float32. Each is planned as rows of contiguous or strided elements; `run` walks the plan.
 enum NormalizationOps {
   static func prepare(_ context: OpContext) throws(RuntimeError) -> Prepared {
     switch context.op {
@@ -44,21 +44,28 @@ enum NormalizationOps {
     guard x.rank >= 2 else {
       throw context.error("input X must have rank 2 or more (N, C, ...), got " + x.text)
     }
-    if try context.int("training_mode", 0) != 0 {
-      throw context.unsupported("training_mode=1 is not supported (inference only)")
-    }
+    // training_mode exists from opset 14; before that the statistics outputs alone asked for training.
+    let training = context.opset >= 14 ? try context.int("training_mode", 0) != 0 : false
     if context.opset < 9, try context.int("spatial", 1) == 0 {
       throw context.unsupported("spatial=0 (per-activation statistics) is not supported")
     }
     let channels = x.shape[1]
-    // Outputs after Y are training statistics: refused when named; when omitted (empty names) they
-    // still get their types, as the graph preparer plans one value per node output, but are not written.
+    // Outputs after Y. Opset 14+: running_mean and running_var, produced with training_mode=1 and
+    // invalid otherwise. Opset 9-13: mean, var, saved_mean, saved_var (training), refused when named.
+    // Omitted ones (empty names) still get their types, as the graph preparer plans one value per node
+    // output, but are not written.
     let outputLimit = context.opset >= 14 ? 3 : 5
     guard context.outputCount >= 1 && context.outputCount <= outputLimit, !context.node.outputs[0].isEmpty else {
       throw context.error("needs output Y and at most " + String(outputLimit) + " outputs")
     }
-    for index in 1..<context.outputCount where !context.node.outputs[index].isEmpty {
-      throw context.unsupported("output " + String(index) + " is a training output (inference only)")
+    if !training {
+      for index in 1..<context.outputCount where !context.node.outputs[index].isEmpty {
+        if context.opset >= 14 {
+          throw context.error(
+            "output " + String(index) + " is a training output, only produced with training_mode=1")
+        }
+        throw context.unsupported("output " + String(index) + " is a training output (training needs opset 14+)")
+      }
     }
     let statistics = TensorType(.float, [channels])
     let outputs = [x] + [TensorType](repeating: statistics, count: context.outputCount - 1)
@@ -71,6 +78,16 @@ enum NormalizationOps {
       }
     }
     let epsilon = try context.float("epsilon", 1e-5)
+    if training {
+      let momentum = try context.float("momentum", 0.9)
+      let plan = NormalizationKernel.BatchTraining(
+        batch: x.shape[0], channels: channels, spatial: product(x.shape[2...]), epsilon: epsilon,
+        momentum: momentum,
+        runningMean: context.outputCount > 1 && !context.node.outputs[1].isEmpty,
+        runningVar: context.outputCount > 2 && !context.node.outputs[2].isEmpty)
+      return Prepared(
+        .normalization(NormalizationKernel(.batchTraining(plan))), outputs: outputs, inPlaceInput: 0)
+    }
     var params: Storage? = nil
     if let scale = context.constant(1)?.floats(), let bias = context.constant(2)?.floats(),
       let mean = context.constant(3)?.floats(), let variance = context.constant(4)?.floats()
@@ -196,6 +213,19 @@ public struct NormalizationKernel {
     var params: Storage?
   }
 
+  /// BatchNormalization with training_mode=1: Y from the batch's own mean and population variance per
+  /// channel; running_mean / running_var = input * momentum + batch statistic * (1 - momentum).
+  struct BatchTraining {
+    var batch: Int
+    var channels: Int
+    var spatial: Int
+    var epsilon: Float
+    var momentum: Float
+    /// Whether output 1 (running_mean) and output 2 (running_var) are written.
+    var runningMean: Bool
+    var runningVar: Bool
+  }
+
   struct Instance {
     var batch: Int
     var channels: Int
@@ -224,6 +254,7 @@ public struct NormalizationKernel {
 
   enum Plan {
     case batch(Batch)
+    case batchTraining(BatchTraining)
     case instance(Instance)
     case layer(Layer)
     case softmax(Softmax)
@@ -236,6 +267,7 @@ public struct NormalizationKernel {
   public func run(_ buffers: StepBuffers) {
     switch plan {
     case .batch(let batch): batch.run(buffers)
+    case .batchTraining(let batch): batch.run(buffers)
     case .instance(let instance): instance.run(buffers)
     case .layer(let layer): layer.run(buffers)
     case .softmax(let softmax):
@@ -346,6 +378,57 @@ extension NormalizationKernel.Batch {
         let yc = y + offset
         for i in 0..<spatial { yc[i] = xc[i] * multiplier + shift }
         offset += spatial
+      }
+    }
+  }
+}
+
+extension NormalizationKernel.BatchTraining {
+  /// One channel at a time: its mean and variance (two passes, accumulated in double over the batch's
+  /// planes), then its Y. Every element of a channel is read before any of it is written, so Y may be X.
+  func run(_ buffers: StepBuffers) {
+    let x = buffers.input(0, Float.self)
+    let y = buffers.output(0, Float.self)
+    let scale = buffers.input(1, Float.self)
+    let bias = buffers.input(2, Float.self)
+    let inputMean = buffers.input(3, Float.self)
+    let inputVar = buffers.input(4, Float.self)
+    let planeStride = channels * spatial
+    let count = Double(batch * spatial)
+    for c in 0..<channels {
+      var total = 0.0
+      var offset = c * spatial
+      for _ in 0..<batch {
+        total += Double(NormalizationKernel.sum(x + offset, spatial))
+        offset += planeStride
+      }
+      let mean = count > 0 ? total / count : 0
+      let meanFloat = Float(mean)
+      var squares = 0.0
+      offset = c * spatial
+      for _ in 0..<batch {
+        // Deviations from the float mean, then the (tiny) correction for its rounding.
+        squares += Double(NormalizationKernel.squaredDeviations(x + offset, spatial, meanFloat))
+        offset += planeStride
+      }
+      let shiftFromMean = mean - Double(meanFloat)
+      let variance = count > 0 ? Swift.max(squares / count - shiftFromMean * shiftFromMean, 0) : 0
+      let multiplier = Float(Double(scale[c]) / (variance + Double(epsilon)).squareRoot())
+      offset = c * spatial
+      for _ in 0..<batch {
+        let xc = x + offset
+        let yc = y + offset
+        let b = bias[c]
+        for i in 0..<spatial { yc[i] = (xc[i] - meanFloat) * multiplier + b }
+        offset += planeStride
+      }
+      if runningMean {
+        buffers.output(1, Float.self)[c] = Float(
+          Double(inputMean[c]) * Double(momentum) + mean * Double(1 - momentum))
+      }
+      if runningVar {
+        buffers.output(2, Float.self)[c] = Float(
+          Double(inputVar[c]) * Double(momentum) + variance * Double(1 - momentum))
       }
     }
   }

@@ -6,7 +6,8 @@ import ONNXFormat
 /// size 1 with a window of 1. `prepare` fixes the output shape by the ONNX formulas and tabulates, for
 /// each output index of each spatial dim, the first input index its window reads, how many window taps
 /// land inside the input and how many land inside input plus padding (AveragePool's
-/// count_include_pad divisor). `run` only walks those tables.
+/// count_include_pad divisor). `run` only walks those tables. MaxPool's optional Indices output, when
+/// named, runs each window tap by tap (`maxPoolIndices`) to record where its maximum came from.
 enum PoolingOps {
   static func prepare(_ context: OpContext) throws(RuntimeError) -> Prepared {
     switch context.op {
@@ -96,7 +97,11 @@ enum PoolingOps {
     let autoPad = try context.string("auto_pad", "NOTSET")
     let ceilMode = try context.int("ceil_mode", 0) != 0
     let countIncludePad = isMax ? false : try context.int("count_include_pad", 0) != 0
-    // storage_order only changes the Indices output, which is not produced.
+    // storage_order only changes how MaxPool's Indices output flattens an input position.
+    let storageOrder = isMax ? try context.int("storage_order", 0) : 0
+    guard storageOrder == 0 || storageOrder == 1 else {
+      throw context.error("storage_order " + String(storageOrder) + " is not 0 (row major) or 1 (column major)")
+    }
 
     var outputSpatial: [Int] = []
     var padBegin: [Int] = []
@@ -112,9 +117,11 @@ enum PoolingOps {
     }
     let output = try context.checkedType(x.dataType, [x.shape[0], x.shape[1]] + outputSpatial)
     let outputs = [output] + (try extraOutputs(context, output))
+    let indices: PoolingKernel.IndexOrder =
+      wantsIndices(context) ? (storageOrder == 0 ? .rowMajor : .columnMajor) : .none
 
     // A window that is the whole unpadded plane is a global pool.
-    var coversPlane = true
+    var coversPlane = indices == .none
     for dim in 0..<spatial
     where kernelShape[dim] != inputSpatial[dim] || outputSpatial[dim] != 1 || padBegin[dim] != 0
       || padEnd[dim] != 0 || (kernelShape[dim] > 1 && dilations[dim] != 1)
@@ -161,11 +168,12 @@ enum PoolingOps {
       inputD: inputs3[0], inputH: inputs3[1], inputW: inputs3[2],
       outputD: outputs3[0], outputH: outputs3[1], outputW: outputs3[2],
       dilationD: dilations3[0], dilationH: dilations3[1], dilationW: dilations3[2],
-      countIncludePad: countIncludePad, table: Storage(values: table),
+      countIncludePad: countIncludePad, indices: indices, table: Storage(values: table),
       unrolled: unrolled, interiorH0: interior[2], interiorH1: interior[3], interiorW0: interior[4],
       interiorW1: interior[5])
-    // Without the unrolled interior, windows run separably over one row of column results in scratch.
-    let scratch = unrolled == 0 ? inputs3[2] * x.dataType.storageBytes(count: 1)! : 0
+    // Without the unrolled interior, windows run separably over one row of column results in scratch
+    // (not with Indices, whose windows run tap by tap).
+    let scratch = unrolled == 0 && indices == .none ? inputs3[2] * x.dataType.storageBytes(count: 1)! : 0
     return Prepared(
       .pooling(PoolingKernel(windowed: windowed, isMax: isMax)), outputs: outputs, scratchBytes: scratch)
   }
@@ -175,8 +183,13 @@ enum PoolingOps {
     [Int](repeating: fill, count: 3 - values.count) + values
   }
 
-  /// Output types after Y. MaxPool's optional Indices is refused when named; when omitted (empty name)
-  /// it still gets its type, as the graph preparer plans one value per node output, but is not written.
+  /// True when MaxPool's optional Indices output (output 1) is named, so the kernel must write it.
+  private static func wantsIndices(_ context: OpContext) -> Bool {
+    context.op == .maxPool && context.outputCount == 2 && !context.node.outputs[1].isEmpty
+  }
+
+  /// Output types after Y: MaxPool's optional Indices (int64, Y's shape). When omitted (empty name) it
+  /// still gets its type, as the graph preparer plans one value per node output, but is not written.
   private static func extraOutputs(_ context: OpContext, _ y: TensorType) throws(RuntimeError) -> [TensorType] {
     guard context.outputCount >= 1, !context.node.outputs[0].isEmpty else {
       throw context.error("output Y is required")
@@ -187,10 +200,7 @@ enum PoolingOps {
         "has " + String(limit) + " output" + (limit == 1 ? "" : "s") + ", not " + String(context.outputCount))
     }
     guard context.outputCount == 2 else { return [] }
-    if !context.node.outputs[1].isEmpty {
-      throw context.unsupported("the Indices output (output 1) is not supported")
-    }
-    return [TensorType(.int64, y.shape)]
+    return [try context.checkedType(.int64, y.shape)]
   }
 
   struct AxisSize {
@@ -302,6 +312,10 @@ extension UInt8: PoolingElement {
 public struct PoolingKernel {
   enum Element { case float, int8, uint8 }
 
+  /// How MaxPool's Indices output flattens the (n, c, d, h, w) position of each maximum (ONNX
+  /// storage_order 0 or 1), or `none` when the output is not written.
+  enum IndexOrder { case none, rowMajor, columnMajor }
+
   /// One value per (n, c) plane: the max or mean of `plane` contiguous elements.
   struct Global {
     var planes: Int
@@ -315,6 +329,7 @@ public struct PoolingKernel {
     var outputD: Int, outputH: Int, outputW: Int
     var dilationD: Int, dilationH: Int, dilationW: Int
     var countIncludePad: Bool
+    var indices: IndexOrder
     /// For D, then H, then W: first input index, valid taps, taps inside the padding (each per output index).
     var table: Storage
     /// 2 or 3 when interior windows are unrolled k x k; else 0 and windows run separably
@@ -352,7 +367,14 @@ public struct PoolingKernel {
         PoolingKernel.globalAverage(x, y, global)
       }
     case .windowed(let windowed):
-      if windowed.unrolled != 0 {
+      if windowed.indices != .none {
+        let indices = buffers.output(1, Int64.self)
+        switch windowed.element {
+        case .float: windowed.maxPoolIndices(buffers.input(0, Float.self), buffers.output(0, Float.self), indices)
+        case .int8: windowed.maxPoolIndices(buffers.input(0, Int8.self), buffers.output(0, Int8.self), indices)
+        case .uint8: windowed.maxPoolIndices(buffers.input(0, UInt8.self), buffers.output(0, UInt8.self), indices)
+        }
+      } else if windowed.unrolled != 0 {
         if isMax {
           switch windowed.element {
           case .float: windowed.maxPool(buffers.input(0, Float.self), buffers.output(0, Float.self))
@@ -418,6 +440,67 @@ public struct PoolingKernel {
 }
 
 extension PoolingKernel.Windowed {
+  /// MaxPool with its Indices output: each window tap by tap, keeping the first maximum in (d, h, w)
+  /// scan order, and its position flattened over the unpadded input including the (n, c) plane,
+  /// row major (`((p * D + d) * H + h) * W + w`) or column major within the plane
+  /// (`p * D * H * W + d + h * D + w * D * H`), as ONNX's storage_order defines.
+  func maxPoolIndices<T: PoolingElement>(
+    _ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, _ positions: UnsafeMutablePointer<Int64>
+  ) {
+    let t = table.typed(Int.self)
+    let firstD = UnsafePointer(t)
+    let tapsD = firstD + outputD
+    let firstH = firstD + 3 * outputD
+    let tapsH = firstH + outputH
+    let firstW = firstH + 3 * outputH
+    let tapsW = firstW + outputW
+    let inputPlane = inputD * inputH * inputW
+    let rowMajor = indices == .rowMajor
+    let strideD = rowMajor ? inputH * inputW : 1
+    let strideH = rowMajor ? inputW : inputD
+    let strideW = rowMajor ? 1 : inputD * inputH
+    var o = 0
+    for p in 0..<planes {
+      let x = input + p * inputPlane
+      let planeBase = p * inputPlane
+      for od in 0..<outputD {
+        for oh in 0..<outputH {
+          for ow in 0..<outputW {
+            var best = T.poolingLowest
+            var found = false
+            var bestD = 0
+            var bestH = 0
+            var bestW = 0
+            var d = firstD[od]
+            for _ in 0..<tapsD[od] {
+              var h = firstH[oh]
+              for _ in 0..<tapsH[oh] {
+                let row = x + (d * inputH + h) * inputW
+                var w = firstW[ow]
+                for _ in 0..<tapsW[ow] {
+                  let value = row[w]
+                  if !found || value > best {
+                    found = true
+                    best = value
+                    bestD = d
+                    bestH = h
+                    bestW = w
+                  }
+                  w += dilationW
+                }
+                h += dilationH
+              }
+              d += dilationD
+            }
+            output[o] = best
+            positions[o] = found ? Int64(planeBase + bestD * strideD + bestH * strideH + bestW * strideW) : -1
+            o += 1
+          }
+        }
+      }
+    }
+  }
+
   func maxPool<T: PoolingElement>(_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>) {
     let t = table.typed(Int.self)
     let firstD = UnsafePointer(t)
