@@ -14,7 +14,9 @@ case "$BOARD_LINUX_TRIPLE" in
   *) echo "boards/deps.sh: no recipe for $BOARD_LINUX_TRIPLE"; exit 1 ;;
 esac
 missing=()
-for package in "${packages[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${db:Status-Status}\n' "$package" 2>/dev/null | grep -qx installed || missing+=("$package")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$arch" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
   $sudo dpkg --add-architecture "$arch"
