@@ -124,11 +124,11 @@ test: deps check-proto
 	$(MAKE) interop
 	$(MAKE) board-test BOARD=rpi4
 
+# For now (until `onnx-quant calibrate` lands): inspect a shipped model, run it, and benchmark it.
 demo: build
 	$(RELEASE_BIN) inspect $(DEMO_MODEL)
-	@mkdir -p build/demo
-	$(RELEASE_BIN) resave $(DEMO_MODEL) -o build/demo/resaved.onnx --force
-	$(RELEASE_BIN) inspect build/demo/resaved.onnx --json
+	$(RELEASE_BIN) bench $(DEMO_MODEL) --shape x=1,3,48,192 --runs 200
+	$(RELEASE_BIN) bench $(SHARED_MODELS)/silero_vad_16k_stateful.onnx --runs 500
 
 format:
 	swift format --in-place --recursive Sources Tests Package.swift
