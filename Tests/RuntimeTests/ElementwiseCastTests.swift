@@ -7,7 +7,9 @@ import XCTest
 final class CastElementwiseTests: XCTestCase {
   typealias E = Elementwise
 
-  private func cast(_ input: HarnessInput, to type: DataType, file: StaticString = #filePath, line: UInt = #line) throws
+  private func cast(
+    _ input: HarnessInput, to type: DataType, file: StaticString = #filePath, line: UInt = #line
+  ) throws
     -> Constant
   {
     let y = try E.run("Cast", [input], [E.int("to", Int(type.rawValue))], file: file, line: line)
@@ -47,14 +49,16 @@ final class CastElementwiseTests: XCTestCase {
 
   func testIntegersToFloatAndBetweenWidths() throws {
     let wide = E.int64s([5], [-3, 0, 7, (1 << 40) + 1, -(1 << 31)])
-    XCTAssertEqual(try cast(wide, to: .float).values(Float.self), [-3, 0, 7, 1_099_511_627_776, -2_147_483_648])
+    XCTAssertEqual(
+      try cast(wide, to: .float).values(Float.self), [-3, 0, 7, 1_099_511_627_776, -2_147_483_648])
     XCTAssertEqual(try cast(wide, to: .int32).values(Int32.self), [-3, 0, 7, 1, Int32.min])
     let ints = E.int32s([5], [-129, 128, 255, -1, 300])
     XCTAssertEqual(try cast(ints, to: .int8).values(Int8.self), [127, -128, -1, -1, 44])
     XCTAssertEqual(try cast(ints, to: .uint8).values(UInt8.self), [127, 128, 255, 255, 44])
     XCTAssertEqual(try cast(E.uint8s([2], [200, 3]), to: .int8).values(Int8.self), [-56, 3])
     XCTAssertEqual(
-      try cast(.runtime(Constant(.uint64, [1], values: [UInt64.max])), to: .double).values(Double.self),
+      try cast(.runtime(Constant(.uint64, [1], values: [UInt64.max])), to: .double).values(
+        Double.self),
       [18_446_744_073_709_551_616.0])
   }
 
@@ -65,11 +69,17 @@ final class CastElementwiseTests: XCTestCase {
     XCTAssertEqual(half.values(UInt16.self), [13653, 31743, 31744, 0, 1007, 49408, 11878, 15360])
     let back = try cast(.runtime(half), to: .float)
     XCTAssertEqual(
-      back.values(Float.self), [0.333251953125, 65504, .infinity, 0, 6.002187728881836e-05, -2.5, 0.0999755859375, 1])
-    let subnormals = try cast(.runtime(Constant(.float16, [5], values: [UInt16(1), 0x3ff, 0x400, 0x7bff, 0x8001])), to: .float)
+      back.values(Float.self),
+      [0.333251953125, 65504, .infinity, 0, 6.002187728881836e-05, -2.5, 0.0999755859375, 1])
+    let subnormals = try cast(
+      .runtime(Constant(.float16, [5], values: [UInt16(1), 0x3ff, 0x400, 0x7bff, 0x8001])),
+      to: .float)
     XCTAssertEqual(
       subnormals.values(Float.self),
-      [5.960464477539063e-08, 6.097555160522461e-05, 6.103515625e-05, 65504, -5.960464477539063e-08])
+      [
+        5.960464477539063e-08, 6.097555160522461e-05, 6.103515625e-05, 65504,
+        -5.960464477539063e-08,
+      ])
     let nan = try cast(E.floats([1], [.nan]), to: .float16).values(UInt16.self)[0]
     XCTAssertEqual(nan & 0x7c00, 0x7c00)
     XCTAssertNotEqual(nan & 0x3ff, 0)
@@ -84,7 +94,8 @@ final class CastElementwiseTests: XCTestCase {
   func testDoubleToFloat() throws {
     let y = try cast(E.doubles([3], [0.1, 1e300, -2.5]), to: .float)
     XCTAssertEqual(y.values(Float.self), [Float(0.1), .infinity, -2.5])
-    XCTAssertEqual(try cast(E.floats([1], [0.1]), to: .double).values(Double.self), [Double(Float(0.1))])
+    XCTAssertEqual(
+      try cast(E.floats([1], [0.1]), to: .double).values(Double.self), [Double(Float(0.1))])
   }
 
   func testCastToSameTypeAliases() throws {

@@ -21,7 +21,9 @@ final class ElementwiseTests: XCTestCase {
     // Same shapes: the flat loop.
     let same = try E.runInPlace("Mul", [big, big])
     XCTAssertEqual(same.output.values(Float.self), [1, 4, 9, 16, 25, 36])
-    let ints = try E.runInPlace("Div", [Constant(.int64, [3], values: [Int64(-7), 8, 9]), Constant(.int64, [], values: [Int64(2)])])
+    let ints = try E.runInPlace(
+      "Div",
+      [Constant(.int64, [3], values: [Int64(-7), 8, 9]), Constant(.int64, [], values: [Int64(2)])])
     XCTAssertEqual(ints.output.values(Int64.self), [-3, 4, 4])
   }
 
@@ -31,7 +33,8 @@ final class ElementwiseTests: XCTestCase {
     XCTAssertEqual(prepared.outputs, [TensorType(.bool, [2])])
     // A bool input of the output's shape may be reused.
     let logic = try E.runInPlace(
-      "And", [Constant(.bool, [3], values: [UInt8(1), 1, 0]), Constant(.bool, [1], values: [UInt8(1)])])
+      "And",
+      [Constant(.bool, [3], values: [UInt8(1), 1, 0]), Constant(.bool, [1], values: [UInt8(1)])])
     XCTAssertEqual(logic.inPlace, 0)
     XCTAssertEqual(E.bools(logic.output), [true, true, false])
   }
@@ -40,7 +43,9 @@ final class ElementwiseTests: XCTestCase {
     let input = KernelHarness.floats([4], [-1, 0, 1, 2])
     let sigmoid = try E.runInPlace("Sigmoid", [input])
     XCTAssertEqual(sigmoid.inPlace, 0)
-    assertClose(sigmoid.output.values(Float.self), [0.2689414213699951, 0.5, 0.7310585975646973, 0.8807970779778004])
+    assertClose(
+      sigmoid.output.values(Float.self),
+      [0.2689414213699951, 0.5, 0.7310585975646973, 0.8807970779778004])
     XCTAssertEqual(try E.runInPlace("Neg", [input]).output.values(Float.self), [1, 0, -1, -2])
     let clipped = try E.runInPlace(
       "Clip", [input, KernelHarness.floats([], [-0.5]), KernelHarness.floats([], [1.5])], opset: 13)
@@ -57,7 +62,8 @@ final class ElementwiseTests: XCTestCase {
     XCTAssertEqual(ints.output.values(Int32.self), [-2, 0, 7, 0])
     let back = try E.runInPlace("Cast", [ints.output], [E.int("to", Int(DataType.float.rawValue))])
     XCTAssertEqual(back.output.values(Float.self), [-2, 0, 7, 0])
-    let widening = try E.prepare("Cast", [.runtime(input)], [E.int("to", Int(DataType.double.rawValue))])
+    let widening = try E.prepare(
+      "Cast", [.runtime(input)], [E.int("to", Int(DataType.double.rawValue))])
     XCTAssertNil(widening.inPlaceInput)
   }
 
@@ -87,11 +93,15 @@ final class ElementwiseTests: XCTestCase {
   // MARK: - Validation
 
   func testMismatchedBroadcastNamesNodeAndShapes() {
-    E.assertThrows(.invalid, ["Add node 'add_node'", "float32[2, 3]", "float32[4]", "cannot be broadcast"]) {
-      _ = try E.prepare("Add", [E.floats([2, 3], Array(repeating: 0, count: 6)), E.floats([4], [0, 0, 0, 0])])
+    E.assertThrows(
+      .invalid, ["Add node 'add_node'", "float32[2, 3]", "float32[4]", "cannot be broadcast"]
+    ) {
+      _ = try E.prepare(
+        "Add", [E.floats([2, 3], Array(repeating: 0, count: 6)), E.floats([4], [0, 0, 0, 0])])
     }
     E.assertThrows(.invalid, ["Where node 'where_node'", "bool[3]", "float32[2]", "float32[1]"]) {
-      _ = try E.prepare("Where", [E.bools([3], [true, true, false]), E.floats([2], [1, 2]), E.floats([1], [0])])
+      _ = try E.prepare(
+        "Where", [E.bools([3], [true, true, false]), E.floats([2], [1, 2]), E.floats([1], [0])])
     }
     E.assertThrows(.invalid, ["Max node 'max_node'", "input 2 float32[3]", "[2, 2]"]) {
       _ = try E.prepare(
@@ -124,22 +134,27 @@ final class ElementwiseTests: XCTestCase {
       _ = try E.prepare("Sum", [])
     }
     E.assertThrows(.invalid, ["Clip node 'clip_node'", "takes 1 inputs, got 3"]) {
-      _ = try E.prepare("Clip", [E.floats([1], [1]), E.floats([], [0]), E.floats([], [1])], opset: 6)
+      _ = try E.prepare(
+        "Clip", [E.floats([1], [1]), E.floats([], [0]), E.floats([], [1])], opset: 6)
     }
   }
 
   func testElementTypeMismatches() {
-    E.assertThrows(.invalid, ["Add node 'add_node'", "int64[2]", "float32[2]", "same element type"]) {
+    E.assertThrows(
+      .invalid, ["Add node 'add_node'", "int64[2]", "float32[2]", "same element type"]
+    ) {
       _ = try E.prepare("Add", [E.floats([2], [1, 2]), E.int64s([2], [1, 2])])
     }
     E.assertThrows(.invalid, ["Sum node 'sum_node'", "input 2 is int32[1]"]) {
       _ = try E.prepare("Sum", [E.floats([1], [1]), E.floats([1], [1]), E.int32s([1], [1])])
     }
     E.assertThrows(.invalid, ["condition (input 0) must be bool", "float32[2]"]) {
-      _ = try E.prepare("Where", [E.floats([2], [1, 0]), E.floats([2], [1, 2]), E.floats([2], [3, 4])])
+      _ = try E.prepare(
+        "Where", [E.floats([2], [1, 0]), E.floats([2], [1, 2]), E.floats([2], [3, 4])])
     }
     E.assertThrows(.invalid, ["input 2 is int64[2]", "input 1 is float32[2]"]) {
-      _ = try E.prepare("Where", [E.bools([2], [true, false]), E.floats([2], [1, 2]), E.int64s([2], [3, 4])])
+      _ = try E.prepare(
+        "Where", [E.bools([2], [true, false]), E.floats([2], [1, 2]), E.int64s([2], [3, 4])])
     }
     E.assertThrows(.invalid, ["min (input 1) is float64[]", "float32[2]"]) {
       _ = try E.prepare("Clip", [E.floats([2], [1, 2]), E.doubles([], [0])], opset: 13)
@@ -150,17 +165,25 @@ final class ElementwiseTests: XCTestCase {
   }
 
   func testUnsupportedElementTypesAreNamed() {
-    E.assertThrows(.unsupported, ["Sigmoid node 'sigmoid_node'", "element type int32", "supported: float32"]) {
+    E.assertThrows(
+      .unsupported, ["Sigmoid node 'sigmoid_node'", "element type int32", "supported: float32"]
+    ) {
       _ = try E.prepare("Sigmoid", [E.int32s([1], [1])])
     }
     E.assertThrows(.unsupported, ["Add node 'add_node'", "element type float16"]) {
       _ = try E.prepare(
-        "Add", [.runtime(Constant(.float16, [1], values: [UInt16(0)])), .runtime(Constant(.float16, [1], values: [UInt16(0)]))])
+        "Add",
+        [
+          .runtime(Constant(.float16, [1], values: [UInt16(0)])),
+          .runtime(Constant(.float16, [1], values: [UInt16(0)])),
+        ])
     }
     E.assertThrows(.unsupported, ["Less node 'less_node'", "element type bool"]) {
       _ = try E.prepare("Less", [E.bools([1], [true]), E.bools([1], [false])])
     }
-    E.assertThrows(.unsupported, ["And node 'and_node'", "element type float32", "supported: bool"]) {
+    E.assertThrows(
+      .unsupported, ["And node 'and_node'", "element type float32", "supported: bool"]
+    ) {
       _ = try E.prepare("And", [E.floats([1], [1]), E.floats([1], [1])])
     }
     E.assertThrows(.unsupported, ["Mean node 'mean_node'", "element type int64"]) {
@@ -181,8 +204,11 @@ final class ElementwiseTests: XCTestCase {
     E.assertThrows(.invalid, ["Gelu node 'gelu_node'", "\"erf\""]) {
       _ = try E.prepare("Gelu", [E.floats([1], [1])], [E.string("approximate", "erf")], opset: 20)
     }
-    E.assertThrows(.invalid, ["Clip node 'clip_node'", "max (input 2) must be a scalar", "float32[2]"]) {
-      _ = try E.prepare("Clip", [E.floats([2], [1, 2]), .omitted, E.floats([2], [0, 1])], opset: 13)
+    E.assertThrows(
+      .invalid, ["Clip node 'clip_node'", "max (input 2) must be a scalar", "float32[2]"]
+    ) {
+      _ = try E.prepare(
+        "Clip", [E.floats([2], [1, 2]), .omitted, E.floats([2], [0, 1])], opset: 13)
     }
     E.assertThrows(.invalid, ["LeakyRelu node 'leakyrelu_node'", "'alpha' must be a float"]) {
       _ = try E.prepare("LeakyRelu", [E.floats([1], [1])], [E.string("alpha", "x")])

@@ -50,6 +50,46 @@ final class ReductionTests: XCTestCase {
     }
   }
 
+  /// ReduceMax and ReduceMin also run on int8, uint8 (opset 18) and bool (opset 20).
+  func testSmallIntegerAndBoolMaxMinMatchReference() throws {
+    var random = ReduceRandom(seed: 8)
+    for op in [ReduceOp.max, .min] {
+      for dataType in [DataType.int8, .uint8, .bool] {
+        for _ in 0..<40 {
+          var config = ReduceConfig.random(&random, op: op)
+          config.opset = config.axesAsInput ? 20 : 13
+          let count = config.shape.reduce(1, *)
+          let text = config.text + " " + dataType.name
+          if dataType == .int8 {
+            let raw = (0..<count).map { _ in Int8(truncatingIfNeeded: random.int(0...255)) }
+            let result = try KernelHarness.run(
+              config.node, opset: config.opset, config.inputs(Constant(.int8, config.shape, values: raw)))
+            XCTAssertEqual(result.outputs[0].type.dataType, .int8, text)
+            XCTAssertEqual(result.outputs[0].values(Int8.self), config.reference(raw, op.combineInteger).values, text)
+          } else {
+            let raw = (0..<count).map { _ in UInt8(random.int(0...(dataType == .bool ? 1 : 255))) }
+            let result = try KernelHarness.run(
+              config.node, opset: config.opset, config.inputs(Constant(dataType, config.shape, values: raw)))
+            XCTAssertEqual(result.outputs[0].type.dataType, dataType, text)
+            XCTAssertEqual(result.outputs[0].values(UInt8.self), config.reference(raw, op.combineInteger).values, text)
+          }
+        }
+      }
+    }
+    // Over an empty set, bool max is false and bool min is true (onnx reference evaluator).
+    let empty = Constant(.bool, [2, 0, 3], values: [UInt8]())
+    let axes = Constant(.int64, [1], values: [Int64(1)])
+    let maxima = try KernelHarness.run(
+      reduceNode("ReduceMax", [ReduceAttr.int("keepdims", 0)], axes: true), opset: 20,
+      [.runtime(empty), .constant(axes)])
+    XCTAssertEqual(maxima.outputs[0].type, TensorType(.bool, [2, 3]))
+    XCTAssertEqual(maxima.outputs[0].values(UInt8.self), [0, 0, 0, 0, 0, 0])
+    let minima = try KernelHarness.run(
+      reduceNode("ReduceMin", [ReduceAttr.int("keepdims", 0)], axes: true), opset: 20,
+      [.runtime(empty), .constant(axes)])
+    XCTAssertEqual(minima.outputs[0].values(UInt8.self), [1, 1, 1, 1, 1, 1])
+  }
+
   func testNonAdjacentAxesReduceInPassesThroughScratch() throws {
     var random = ReduceRandom(seed: 3)
     for (shape, axes) in [
@@ -100,8 +140,8 @@ final class ReductionTests: XCTestCase {
 
   func testArgMaxAndArgMinMatchReference() throws {
     var random = ReduceRandom(seed: 6)
-    for dataType in [DataType.float, .int32, .int64] {
-      for _ in 0..<120 {
+    for dataType in [DataType.float, .int32, .int64, .int8, .uint8] {
+      for _ in 0..<80 {
         let rank = random.int(1...4)
         let shape = (0..<rank).map { _ in random.int(1...5) }
         let axis = random.int(0...(rank - 1))
@@ -114,6 +154,8 @@ final class ReductionTests: XCTestCase {
         switch dataType {
         case .int32: x = Constant(.int32, shape, values: raw.map { Int32($0) })
         case .int64: x = Constant(.int64, shape, values: raw.map { Int64($0) })
+        case .int8: x = Constant(.int8, shape, values: raw.map { Int8($0) })
+        case .uint8: x = Constant(.uint8, shape, values: raw.map { UInt8($0 + 2) })
         default: x = Constant(.float, shape, values: raw.map { Float($0) })
         }
         var attributes = [
@@ -238,6 +280,10 @@ final class ReductionTests: XCTestCase {
         "axes entry 3 is out of range for rank 3"
       ),
       ("ReduceMean", [], 13, [.runtime(ints)], false, .unsupported, "must be float32, got int32"),
+      (
+        "ArgMax", [], 13, [.runtime(Constant(.bool, [2], values: [UInt8(1), 0]))], false, .unsupported,
+        "int8 or uint8, got bool"
+      ),
       (
         "ReduceProd", [], 13, [.runtime(Constant(.uint8, [2], values: [UInt8(1), 2]))], false, .unsupported,
         "int32 or int64"

@@ -15,16 +15,26 @@ enum ReductionOps {
     }
   }
 
-  private static func element(_ context: OpContext, _ type: TensorType, floatOnly: Bool) throws(RuntimeError)
+  /// ReduceMean: float32. ReduceSum and ReduceProd: also int32 and int64. ReduceMax and ReduceMin:
+  /// also int8, uint8 (opset 18) and bool (opset 20). ArgMax and ArgMin: all but bool.
+  private static func element(_ context: OpContext, _ type: TensorType) throws(RuntimeError)
     -> ReductionKernel.Element
   {
+    let maxMin = context.op == .reduceMax || context.op == .reduceMin
+    let arg = context.op == .argMax || context.op == .argMin
     switch type.dataType {
     case .float: return .float
-    case .int32 where !floatOnly: return .int32
-    case .int64 where !floatOnly: return .int64
+    case .int32 where context.op != .reduceMean: return .int32
+    case .int64 where context.op != .reduceMean: return .int64
+    case .int8 where maxMin || arg: return .int8
+    case .uint8 where maxMin || arg: return .uint8
+    case .bool where maxMin: return .bool
     default:
-      throw context.unsupported(
-        "input data must be float32" + (floatOnly ? "" : ", int32 or int64") + ", got " + type.text)
+      var types = "float32, int32 or int64"
+      if context.op == .reduceMean { types = "float32" }
+      if maxMin { types = "float32, int32, int64, int8, uint8 or bool" }
+      if arg { types = "float32, int32, int64, int8 or uint8" }
+      throw context.unsupported("input data must be " + types + ", got " + type.text)
     }
   }
 
@@ -46,7 +56,7 @@ enum ReductionOps {
     case .reduceMin: operation = .min
     default: operation = .product
     }
-    let element = try element(context, x, floatOnly: operation == .mean)
+    let element = try element(context, x)
     try singleOutput(context)
     let keepDims = try context.int("keepdims", 1) != 0
 
@@ -145,7 +155,7 @@ enum ReductionOps {
 
   private static func prepareArg(_ context: OpContext) throws(RuntimeError) -> Prepared {
     let x = try context.input(0)
-    let element = try element(context, x, floatOnly: false)
+    let element = try element(context, x)
     try singleOutput(context)
     guard x.rank >= 1 else { throw context.error("input data must have rank 1 or more, got " + x.text) }
     let axis = try context.axis(try context.int("axis", 0), rank: x.rank)
@@ -201,6 +211,25 @@ extension Int32: ReductionElement {
   @inline(__always) static func reductionMultiply(_ a: Int32, _ b: Int32) -> Int32 { a &* b }
 }
 
+extension Int8: ReductionElement {
+  static var reductionZero: Int8 { 0 }
+  static var reductionOne: Int8 { 1 }
+  static var reductionLowest: Int8 { Int8.min }
+  static var reductionHighest: Int8 { Int8.max }
+  @inline(__always) static func reductionAdd(_ a: Int8, _ b: Int8) -> Int8 { a &+ b }
+  @inline(__always) static func reductionMultiply(_ a: Int8, _ b: Int8) -> Int8 { a &* b }
+}
+
+/// Also bool (0 or 1), for ReduceMax and ReduceMin.
+extension UInt8: ReductionElement {
+  static var reductionZero: UInt8 { 0 }
+  static var reductionOne: UInt8 { 1 }
+  static var reductionLowest: UInt8 { UInt8.min }
+  static var reductionHighest: UInt8 { UInt8.max }
+  @inline(__always) static func reductionAdd(_ a: UInt8, _ b: UInt8) -> UInt8 { a &+ b }
+  @inline(__always) static func reductionMultiply(_ a: UInt8, _ b: UInt8) -> UInt8 { a &* b }
+}
+
 extension Int64: ReductionElement {
   static var reductionZero: Int64 { 0 }
   static var reductionOne: Int64 { 1 }
@@ -253,7 +282,8 @@ enum ReductionArgMinLast: ReductionArgRule {
 }
 
 public struct ReductionKernel {
-  enum Element { case float, int32, int64 }
+  /// bool runs as uint8 (its values are 0 and 1); only the empty-set min differs.
+  enum Element { case float, int32, int64, int8, uint8, bool }
   enum Operation { case sum, mean, max, min, product }
 
   struct Reduce {
@@ -300,18 +330,24 @@ public struct ReductionKernel {
       case .float: reduce.run(Float.self, buffers)
       case .int32: reduce.run(Int32.self, buffers)
       case .int64: reduce.run(Int64.self, buffers)
+      case .int8: reduce.run(Int8.self, buffers)
+      case .uint8, .bool: reduce.run(UInt8.self, buffers)
       }
     case .fill(let fill):
       switch fill.element {
       case .float: fill.run(buffers.output(0, Float.self))
       case .int32: fill.run(buffers.output(0, Int32.self))
       case .int64: fill.run(buffers.output(0, Int64.self))
+      case .int8: fill.run(buffers.output(0, Int8.self))
+      case .uint8, .bool: fill.run(buffers.output(0, UInt8.self))
       }
     case .arg(let arg):
       switch arg.element {
       case .float: arg.run(buffers.input(0, Float.self), buffers.output(0, Int64.self))
       case .int32: arg.run(buffers.input(0, Int32.self), buffers.output(0, Int64.self))
       case .int64: arg.run(buffers.input(0, Int64.self), buffers.output(0, Int64.self))
+      case .int8: arg.run(buffers.input(0, Int8.self), buffers.output(0, Int64.self))
+      case .uint8, .bool: arg.run(buffers.input(0, UInt8.self), buffers.output(0, Int64.self))
       }
     }
   }
@@ -401,7 +437,7 @@ extension ReductionKernel.Fill {
     case .sum: value = T.reductionZero
     case .product: value = T.reductionOne
     case .max: value = T.reductionLowest
-    case .min: value = T.reductionHighest
+    case .min: value = element == .bool ? T.reductionOne : T.reductionHighest
     case .mean: value = T.reductionZero
     }
     for i in 0..<count { y[i] = value }

@@ -1,0 +1,158 @@
+/// Integer emulation of the float32 steps ONNX Runtime's quantized element-wise kernels take, so the
+/// kernels of this family reproduce its bytes with integer arithmetic only (see the notes in
+/// QuantizedElementwiseOps.swift).
+///
+/// Several kernels round a real value twice: first to float32 (24 significant bits, half to even), then
+/// to an integer (half to even). Both roundings only need to know where the value lies relative to the
+/// rounding midpoints, so the value is carried as a "jammed" fixed-point number: an Int64 `v` counting
+/// units of 2^-u, where an even `v` is exact and an odd `v` stands for some value strictly between
+/// `v - 1` and `v + 1` (the lowest bit is the sticky bit of everything below it). Any rounding that drops
+/// two or more bits decides exactly as it would on the true value, and adding an exact even number keeps
+/// the meaning, which is how the kernels add an exact integer term to a precomputed jammed term.
+enum QuantizedElementwiseMath {
+  /// `x * 2^-k` rounded to the nearest integer, ties to even, for k >= 1.
+  @inline(__always)
+  static func roundingShift(_ x: UInt64, _ k: Int) -> UInt64 {
+    (x &+ ((1 &<< UInt64(k &- 1)) &- 1) &+ ((x &>> UInt64(k)) & 1)) &>> UInt64(k)
+  }
+
+  /// `round_half_even(float32(X))` for a jammed X with `fractionBits` (u >= 26) fraction bits.
+  struct Float32Rounding: Equatable {
+    let fractionBits: Int
+    /// 1/2 in units: below it the result is 0 (float32 rounding cannot carry a value under 1/2 past 1/2).
+    let half: UInt64
+    /// 2^15 in units: from there on the result saturates (to ±32767), far beyond every 8-bit output.
+    let saturation: UInt64
+
+    init(fractionBits: Int) {
+      self.fractionBits = fractionBits
+      half = 1 << UInt64(fractionBits - 1)
+      saturation = 1 << UInt64(fractionBits + 15)
+    }
+
+    @inline(__always)
+    func round(_ value: Int64) -> Int32 {
+      let magnitude = value.magnitude
+      if magnitude < half { return 0 }
+      if magnitude >= saturation { return value < 0 ? -32767 : 32767 }
+      // 1/2 <= |X| < 2^15: the float32 significand drops `dropped` >= u - 24 >= 2 bits.
+      let bits = 64 - magnitude.leadingZeroBitCount
+      let dropped = bits - 24
+      let significand = QuantizedElementwiseMath.roundingShift(magnitude, dropped)
+      // float32(X) = significand * 2^(dropped - u), an exact value: round it to an integer.
+      let integer = Int32(truncatingIfNeeded: QuantizedElementwiseMath.roundingShift(significand, fractionBits - dropped))
+      return value < 0 ? -integer : integer
+    }
+  }
+
+  /// A float32 value as a jammed fixed-point number with `fractionBits` fraction bits, clamped to
+  /// `±limit` (limit <= 2^62). Load time only.
+  static func jammed(_ value: Float, fractionBits: Int, limit: Int64) -> Int64 {
+    if value == 0 { return 0 }
+    if !value.isFinite || Double(value.magnitude) * pow2(fractionBits) >= Double(limit) {
+      return value < 0 ? -limit : limit
+    }
+    let bits = value.bitPattern
+    let exponentBits = Int((bits >> 23) & 0xFF)
+    let fraction = Int64(bits & 0x7F_FFFF)
+    let significand = exponentBits == 0 ? fraction : fraction | (1 << 23)
+    // |value| = significand * 2^(exponent), and |value| * 2^(u - 1) = significand * 2^k.
+    let exponent = max(exponentBits, 1) - 150
+    let k = exponent + fractionBits - 1
+    var result: Int64
+    if k >= 0 {
+      result = (significand << Int64(k)) << 1
+    } else {
+      let shift = -k
+      if shift >= 40 {
+        result = 1
+      } else {
+        let whole = significand >> Int64(shift)
+        let sticky: Int64 = (whole << Int64(shift)) != significand ? 1 : 0
+        result = whole << 1 | sticky
+      }
+    }
+    return value < 0 ? -result : result
+  }
+
+  /// 2^k as a Double, for load-time range checks.
+  static func pow2(_ k: Int) -> Double {
+    var result = 1.0
+    if k >= 0 {
+      for _ in 0..<k { result *= 2 }
+    } else {
+      for _ in 0..<(-k) { result /= 2 }
+    }
+    return result
+  }
+
+  // MARK: - Positive float32 arithmetic on bit patterns (QLinearSoftmax)
+
+  /// The float32 sum `a + b`, rounded half to even, of two finite non-negative float32 values given as
+  /// bit patterns (as the x86 `addss` computes it).
+  @inline(__always)
+  static func addPositive(_ first: UInt32, _ second: UInt32) -> UInt32 {
+    // Bit patterns of non-negative floats order like their values.
+    let a = first >= second ? first : second
+    let b = first >= second ? second : first
+    if b == 0 { return a }
+    let exponentA = max(Int(a >> 23), 1)
+    let exponentB = max(Int(b >> 23), 1)
+    // Significands with the hidden bit and three guard bits.
+    var sum = UInt64((a & 0x7F_FFFF) | (a >> 23 != 0 ? 0x80_0000 : 0)) << 3
+    let smaller = UInt64((b & 0x7F_FFFF) | (b >> 23 != 0 ? 0x80_0000 : 0)) << 3
+    let distance = exponentA - exponentB
+    if distance == 0 {
+      sum += smaller
+    } else if distance < 27 {
+      let shifted = smaller >> UInt64(distance)
+      sum += shifted | ((shifted << UInt64(distance)) != smaller ? 1 : 0)
+    } else {
+      sum += 1
+    }
+    var exponent = exponentA
+    if sum >= 1 << 27 {
+      sum = (sum >> 1) | (sum & 1)
+      exponent += 1
+    }
+    var significand = sum >> 3
+    let guardBits = sum & 7
+    if guardBits > 4 || (guardBits == 4 && significand & 1 == 1) { significand += 1 }
+    if significand >= 1 << 24 {
+      significand >>= 1
+      exponent += 1
+    }
+    if exponent >= 255 { return 0x7F80_0000 }
+    if significand < 1 << 23 { return UInt32(significand) }  // subnormal (exponent is 1)
+    return UInt32(exponent) << 23 | UInt32(significand & 0x7F_FFFF)
+  }
+
+  /// `round_half_even(float32(n / d))` for a non-negative float32 `n` (+infinity allowed) and a positive
+  /// normal float32 `d`, given as bit patterns; quotients of 2^10 and more (and infinity) come back as
+  /// 32767. One integer division.
+  @inline(__always)
+  static func roundedQuotient(_ n: UInt32, _ d: UInt32, _ rounding: Float32Rounding) -> Int32 {
+    if n >= 0x7F80_0000 { return 32767 }
+    if n == 0 { return 0 }
+    var exponentN = Int(n >> 23)
+    var significandN = UInt64(n & 0x7F_FFFF)
+    if exponentN == 0 {
+      // Subnormal: normalize so the quotient of significands lies in (1/2, 2).
+      let shift = significandN.leadingZeroBitCount - 40
+      significandN <<= UInt64(shift)
+      exponentN = 1 - shift
+    } else {
+      significandN |= 0x80_0000
+    }
+    let significandD = UInt64((d & 0x7F_FFFF) | 0x80_0000)
+    let delta = exponentN - Int(d >> 23)
+    // n / d = (significandN / significandD) * 2^delta with the significand ratio in (1/2, 2).
+    if delta <= -2 { return 0 }
+    if delta >= 11 { return 32767 }
+    // The quotient in units of 2^-(u - 1), then jammed into units of 2^-u.
+    let numerator = significandN << UInt64(delta + rounding.fractionBits - 1)
+    let quotient = numerator / significandD
+    let remainder = numerator - quotient * significandD
+    return rounding.round(Int64(quotient << 1 | (remainder != 0 ? 1 : 0)))
+  }
+}
