@@ -20,7 +20,7 @@ ifeq ($(HOST_ARCH)-$(HOST_AVX2_FMA),x86_64-yes)
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DONNXQ_SIMD16 -Xswiftc -DONNXQ_FMA
 endif
 
-.PHONY: deps system-deps build build-debug test unit-test roundtrip conformance real-models bench interop interop-bench board board-test deploy embedded-check check-proto proto demo format clean
+.PHONY: deps system-deps build build-debug test unit-test roundtrip conformance real-models bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
 
 deps: system-deps $(VENV)/.installed
 
@@ -84,10 +84,11 @@ bench: deps build
 	$(PYTHON) scripts/bench_vs_ort.py --binary $(RELEASE_BIN) --shared $(SHARED_MODELS) --markdown build/bench.md
 	@echo "wrote build/bench.md; copy the table into BENCHMARKS.md with the date"
 
-# ORT-quantized models (QOperator and QDQ) against ONNX Runtime, tensor by tensor.
+# ORT-quantized models (QOperator and QDQ) against ONNX Runtime, tensor by tensor (no timing: the
+# debug build is for correctness; `make interop-bench` times a release build).
 interop: deps build-debug
 	$(PYTHON) scripts/interop.py --binary $(DEBUG_BIN) --shared $(SHARED_MODELS) --out build/interop \
-	  --report build/interop/INTEROP.md $(INTEROP_FLAGS)
+	  --report build/interop/INTEROP.md --no-bench
 
 # The same, with onnx-quant's latency (release build) beside ONNX Runtime's.
 interop-bench: deps build-debug build
@@ -114,6 +115,10 @@ deploy: board
 	scp build/boards/$(BOARD)/onnx-run $(DEPLOY_MODEL) $(HOST):onnx-quant/
 	ssh $(HOST) "cd onnx-quant && ./onnx-run inspect $(notdir $(DEPLOY_MODEL)) && ./onnx-run bench $(notdir $(DEPLOY_MODEL)) --runs 50"
 
+# The voice-activity example: the Silero VAD streamed over a recording with known speech segments.
+vad: deps build-debug
+	$(PYTHON) scripts/vad_check.py --binary $(DEBUG_BIN) --model $(SHARED_MODELS)/silero_vad_16k_stateful.onnx
+
 test: deps check-proto
 	@mkdir -p build
 	$(MAKE) embedded-check
@@ -122,6 +127,7 @@ test: deps check-proto
 	$(MAKE) conformance
 	$(MAKE) real-models
 	$(MAKE) interop
+	$(MAKE) vad
 	$(MAKE) board-test BOARD=rpi4
 
 # For now (until `onnx-quant calibrate` lands): inspect a shipped model, run it, and benchmark it.
