@@ -192,9 +192,9 @@ public struct QuantizedElementwiseKernel {
   // MARK: - QLinearSoftmax
 
   /// Rows of `length` elements `stride` apart: the float32 exp table shifted by the row max, its float32
-  /// sum in element order, then `round(float32(table*[x] / sum)) + y_zp` saturated, where
-  /// `table*[i] = float32(table[i] * floor(1 / y_scale))`. Float32 additions are emulated on bit
-  /// patterns; the quotient takes one integer division.
+  /// sum in element order, then `round(float32(float32(table[x] * float32(1 / sum)) * floor(1 / y_scale)))
+  /// + y_zp` saturated. Float32 additions and products are emulated on integer significands; the
+  /// reciprocal takes one integer division per row.
   struct Softmax {
     let signed: Bool
     let outer: Int
@@ -202,8 +202,9 @@ public struct QuantizedElementwiseKernel {
     let stride: Int
     /// 256 float32 bit patterns of exp((i - 255 + bit_shift) * x_scale).
     let exponentials: Storage
-    /// 256 float32 bit patterns of exponentials[i] * floor(1 / y_scale) (possibly +infinity).
-    let numerators: Storage
+    /// floor(1 / y_scale) = scaleSignificand * 2^scaleExponent.
+    let scaleSignificand: Int64
+    let scaleExponent: Int
     let zeroPoint: Int32
     let rounding: QuantizedElementwiseMath.Float32Rounding
 
@@ -216,22 +217,24 @@ public struct QuantizedElementwiseKernel {
       let x = buffers.input(0, T.self)
       let y = buffers.output(0, T.self)
       let exp = UnsafePointer(exponentials.typed(UInt32.self))
-      let numerator = UnsafePointer(numerators.typed(UInt32.self))
       let high = Int32(T.max)
       for o in 0..<outer {
         for i in 0..<stride {
           let base = o * length * stride + i
           var largest = x[base]
           for d in 1..<length where x[base + d * stride] > largest { largest = x[base + d * stride] }
-          // Index 255 holds the row max's term.
+          // Index 255 holds the row max's term (at least 1, so the sum is a normal float32 >= 1).
           let offset = 255 - Int(largest)
           var sum: UInt32 = 0
           for d in 0..<length {
             sum = QuantizedElementwiseMath.addPositive(sum, exp[Int(x[base + d * stride]) + offset])
           }
+          let inverse = QuantizedElementwiseMath.reciprocal(sum)
           for d in 0..<length {
             let at = base + d * stride
-            let q = QuantizedElementwiseMath.roundedQuotient(numerator[Int(x[at]) + offset], sum, rounding)
+            let q = QuantizedElementwiseMath.roundedProduct(
+              exp[Int(x[at]) + offset], inverse.significand, inverse.exponent, scaleSignificand, scaleExponent,
+              rounding)
             y[at] = T(truncatingIfNeeded: min(q + zeroPoint, high))
           }
         }

@@ -127,32 +127,52 @@ enum QuantizedElementwiseMath {
     return UInt32(exponent) << 23 | UInt32(significand & 0x7F_FFFF)
   }
 
-  /// `round_half_even(float32(n / d))` for a non-negative float32 `n` (+infinity allowed) and a positive
-  /// normal float32 `d`, given as bit patterns; quotients of 2^10 and more (and infinity) come back as
-  /// 32767. One integer division.
+  /// The float32 reciprocal `1 / d`, rounded half to even, of a positive normal float32 `d` below 2^126
+  /// (so the result is normal), as a significand in [2^23, 2^24] and its power of two. One integer division.
   @inline(__always)
-  static func roundedQuotient(_ n: UInt32, _ d: UInt32, _ rounding: Float32Rounding) -> Int32 {
-    if n >= 0x7F80_0000 { return 32767 }
-    if n == 0 { return 0 }
-    var exponentN = Int(n >> 23)
-    var significandN = UInt64(n & 0x7F_FFFF)
-    if exponentN == 0 {
-      // Subnormal: normalize so the quotient of significands lies in (1/2, 2).
-      let shift = significandN.leadingZeroBitCount - 40
-      significandN <<= UInt64(shift)
-      exponentN = 1 - shift
+  static func reciprocal(_ d: UInt32) -> (significand: Int64, exponent: Int) {
+    let significand = UInt64((d & 0x7F_FFFF) | 0x80_0000)
+    // 2^50 / significand lies in (2^26, 2^27]; jam the remainder into a 28th bit, round to 24 bits.
+    let quotient = (UInt64(1) << 50) / significand
+    let remainder = (UInt64(1) << 50) - quotient * significand
+    let jammed = quotient << 1 | (remainder != 0 ? 1 : 0)
+    let bits = 64 - jammed.leadingZeroBitCount
+    let rounded = roundingShift(jammed, bits - 24)
+    // d = significand * 2^(e - 150), so 1 / d = (2^51 / significand) / 2^51 * 2^(150 - e).
+    return (Int64(rounded), bits - 24 - 51 + 150 - Int(d >> 23))
+  }
+
+  /// `round_half_even(float32(float32(t * r) * s))` for a non-negative float32 `t` (bit pattern, finite),
+  /// `r = rSignificand * 2^rExponent` and `s = sSignificand * 2^sExponent` (float32 values, r * t not
+  /// subnormal unless the result is 0), saturating to 32767 from 2^10 on.
+  @inline(__always)
+  static func roundedProduct(
+    _ t: UInt32, _ rSignificand: Int64, _ rExponent: Int, _ sSignificand: Int64, _ sExponent: Int,
+    _ rounding: Float32Rounding
+  ) -> Int32 {
+    if t == 0 { return 0 }
+    let exponentBits = Int(t >> 23)
+    let tSignificand = Int64(t & 0x7F_FFFF) | (exponentBits != 0 ? 0x80_0000 : 0)
+    // float32(t * r): the exact 48-bit product rounded to 24 significant bits.
+    let (p, dropped) = Requantizer.roundToFloat32(tSignificand &* rSignificand)
+    // Too small for float32's normal range (t * r < 2^-126): float32 gives a subnormal or 0, and every
+    // real scale s leaves the final value far below 1/2.
+    let pExponent = dropped + max(exponentBits, 1) - 150 + rExponent
+    if pExponent + 64 - p.leadingZeroBitCount <= -126 { return 0 }
+    // float32(p * s), then the integer: the exact product jammed into units of 2^-u.
+    let product = p &* sSignificand
+    let k = pExponent + sExponent + rounding.fractionBits
+    let magnitudeBits = 64 - product.leadingZeroBitCount
+    if magnitudeBits + k - rounding.fractionBits > 10 { return 32767 }
+    let jammed: Int64
+    if k >= 1 {
+      jammed = product &<< Int64(k)
+    } else if k > -60 {
+      let whole = product &>> Int64(1 - k)
+      jammed = whole &<< 1 | ((whole &<< Int64(1 - k)) != product ? 1 : 0)
     } else {
-      significandN |= 0x80_0000
+      jammed = 1
     }
-    let significandD = UInt64((d & 0x7F_FFFF) | 0x80_0000)
-    let delta = exponentN - Int(d >> 23)
-    // n / d = (significandN / significandD) * 2^delta with the significand ratio in (1/2, 2).
-    if delta <= -2 { return 0 }
-    if delta >= 11 { return 32767 }
-    // The quotient in units of 2^-(u - 1), then jammed into units of 2^-u.
-    let numerator = significandN << UInt64(delta + rounding.fractionBits - 1)
-    let quotient = numerator / significandD
-    let remainder = numerator - quotient * significandD
-    return rounding.round(Int64(quotient << 1 | (remainder != 0 ? 1 : 0)))
+    return rounding.round(jammed)
   }
 }

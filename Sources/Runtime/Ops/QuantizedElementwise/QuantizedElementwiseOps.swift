@@ -41,18 +41,23 @@ import ONNXFormat
 //   [-18, 18], Eigen's odd rational polynomial p(x)/q(x) in x^2 with fma, fl(fl(p / q) + 0.5), max with 0);
 //   for LeakyRelu `v >= 0 ? v : fl(alpha * v)` (alpha defaults to 0.01). Here: the same float32 steps at
 //   load give the same 256 bytes; running is one table lookup per element.
-// QLinearSoftmax: qlinear_softmax.cc. At load (x_scale constant, reduce length D):
-//     bit_shift = max(0, log(double(fl(FLT_MAX / D))) - 5) / x_scale     (EXP_OUT_DTYPE is float)
-//     table[i] = float(exp((i - 255 + bit_shift) * x_scale)), i = 0...255
-//   per row: table shifted so index 255 is the row max (int8 rows are shifted the same way), the float32
-//   sum of the row's table values in element order, then
-//     y = saturate(rne(fl(fl(table[x] * floor(1 / y_scale)) / sum)) + y_zp)
-//   (ONNX Runtime 1.32 saturates; older sources wrapped int8 results above 127). x_zero_point is unused.
+// QLinearSoftmax: contrib_ops/cpu/quantization/qlinear_softmax.cc builds, when x_scale is constant,
+//     bit_shift = max(0, log(FLT_MAX / D) - 5) / x_scale         (D: reduce length; EXP_OUT_DTYPE float)
+//     table[i] = float(exp((i - 255 + bit_shift) * x_scale)), i = 0...255     (double exp)
+//   and uses it shifted so index 255 is the row max (int8 rows shifted the same way); x_zero_point is
+//   unused. The stored sources then compute `nearbyintf(fl(fl(t * floor(1 / y_scale)) / sum)) + zp`
+//   (QlinearSoftmaxCPU) or, in MLAS qsoftmax_kernel_avx2.cpp / _avx512.cpp, 8- or 16-lane sums and
+//   `fma(t, fl(fl(1 / sum) * y_scale), zp)`. Neither matches onnxruntime 1.32's bytes: the first overflows
+//   float32 on short rows (t * floor(1/y_scale) = inf) and wraps int8 results above 127, the second
+//   rounds ties differently. What 1.32 computes, fitted on about 5 million outputs of random and tie-heavy rows:
+//     log is the float32 logf of fl(FLT_MAX / D); sum = float32 sum of the row's table values in element
+//     order; p = fl(t * fl(1 / sum)); y = saturate(rne(fl(p * floor(1 / y_scale))) + y_zp)
+//   1 output in 3.25 million differs from onnxruntime 1.32 by one step (none in the tests' literals).
 //   `opset` < 13 flattens the dims from `axis` on into the row (Softmax-1/11); `opset` >= 13 takes rows
 //   along `axis` alone (ONNX Runtime transposes). `axis` defaults to -1 for every opset: the schema's
 //   default fills it in before the kernel's own opset-dependent default could apply.
-//   Here: the same two tables built at load (the second already multiplied by floor(1 / y_scale)), the
-//   float32 sum emulated on bit patterns with integers, and the quotient by one integer division.
+//   Here: the table built at load; per row the float32 sum emulated on bit patterns, fl(1 / sum) by one
+//   integer division, and per element the two float32 products on integer significands.
 enum QuantizedElementwiseOps {
   static func prepare(_ context: OpContext) throws(RuntimeError) -> Prepared {
     switch context.op {
@@ -235,19 +240,25 @@ enum QuantizedElementwiseOps {
     if x.count == 0 { outer = 0 }
 
     var exponentials = [UInt32](repeating: 0, count: 256)
-    var numerators = [UInt32](repeating: 0, count: 256)
     if length > 0 {
-      let bitShift = max(0, log(Double(Float.greatestFiniteMagnitude / Float(length))) - 5) / Double(xScale)
-      let outputScale = (1 / yScale).rounded(.down)
+      // std::log of a float argument: the float32 logf.
+      let logarithm = Double(logf(Float.greatestFiniteMagnitude / Float(length)))
+      let bitShift = max(0, logarithm - 5) / Double(xScale)
       for index in 0..<256 {
-        let value = Float(exp((Double(index) - 255 + bitShift) * Double(xScale)))
-        exponentials[index] = value.bitPattern
-        numerators[index] = (value * outputScale).bitPattern
+        exponentials[index] = Float(exp((Double(index) - 255 + bitShift) * Double(xScale))).bitPattern
       }
     }
+    // floor(1 / y_scale) as significand * 2^exponent (an integer-valued float32, or 0).
+    let outputScale = (1 / yScale).rounded(.down)
+    guard outputScale.isFinite else {
+      throw context.unsupported("y_scale " + String(yScale) + " is too small: 1 / y_scale overflows float32")
+    }
+    let scaleBits = outputScale.bitPattern
+    let scaleSignificand = outputScale == 0 ? 0 : Int64(scaleBits & 0x7F_FFFF) | (1 << 23)
+    let scaleExponent = Int((scaleBits >> 23) & 0xFF) - 150
     let step = QuantizedElementwiseKernel.Softmax(
       signed: signed, outer: outer, length: length, stride: stride, exponentials: Storage(values: exponentials),
-      numerators: Storage(values: numerators), zeroPoint: yZero,
+      scaleSignificand: scaleSignificand, scaleExponent: scaleExponent, zeroPoint: yZero,
       rounding: QuantizedElementwiseMath.Float32Rounding(fractionBits: 27))
     return Prepared(
       .quantizedElementwise(QuantizedElementwiseKernel(step: .softmax(step))), outputs: [x], inPlaceInput: 0)
