@@ -16,6 +16,7 @@ public enum Kernel {
   case integerMatrix(IntegerMatrixKernel)
   case quantizedElementwise(QuantizedElementwiseKernel)
   case quantizedPooling(QuantizedPoolingKernel)
+  case quantizedLookup(QuantizedLookupKernel)
 
   @inline(__always)
   public func run(_ buffers: StepBuffers) {
@@ -34,6 +35,7 @@ public enum Kernel {
     case .integerMatrix(let kernel): kernel.run(buffers)
     case .quantizedElementwise(let kernel): kernel.run(buffers)
     case .quantizedPooling(let kernel): kernel.run(buffers)
+    case .quantizedLookup(let kernel): kernel.run(buffers)
     }
   }
 }

@@ -33,6 +33,8 @@ enum OpRegistry {
       return try QuantizedElementwiseOps.prepare(context)
     case .qlinearGlobalAveragePool, .qlinearAveragePool, .qlinearConcat:
       return try QuantizedPoolingOps.prepare(context)
+    case .qlinearLookup:
+      return try QuantizedLookupOps.prepare(context)
     case .constant, .dropout, .if:
       throw context.error("is resolved before kernels are prepared", .unsupported)
     }

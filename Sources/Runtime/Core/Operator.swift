@@ -26,6 +26,10 @@ public enum Operator: Equatable {
   // Quantized operators of ONNX Runtime's quantizer (com.microsoft)
   case qgemm, qlinearAdd, qlinearMul, qlinearSigmoid, qlinearLeakyRelu, qlinearGlobalAveragePool, qlinearAveragePool
   case qlinearConcat, qlinearSoftmax
+  /// onnx-quant's own: an element-wise function of an 8-bit tensor as a 256-entry table built at load.
+  /// Made at load from DequantizeLinear -> Tanh | HardSigmoid | HardSwish -> QuantizeLinear; never written
+  /// to a file.
+  case qlinearLookup
 
   /// The op_type name and domain ("" is ai.onnx) of every operator.
   public static let table: [(name: String, domain: String, op: Operator)] = [
@@ -135,6 +139,7 @@ public enum Operator: Equatable {
     ("QLinearAveragePool", "com.microsoft", .qlinearAveragePool),
     ("QLinearConcat", "com.microsoft", .qlinearConcat),
     ("QLinearSoftmax", "com.microsoft", .qlinearSoftmax),
+    ("QLinearLookup", "ai.onnx-quant", .qlinearLookup),
     // ONNX Runtime also accepts its contrib QuantizeLinear/DequantizeLinear under com.microsoft.
     ("QuantizeLinear", "com.microsoft", .quantizeLinear),
     ("DequantizeLinear", "com.microsoft", .dequantizeLinear),

@@ -25,6 +25,8 @@ extension QDQGraph {
       case "Gemm": fuseGemm(index)
       case "Add", "Mul": fuseBinary(index)
       case "AveragePool", "GlobalAveragePool", "LeakyRelu", "Sigmoid", "Softmax": fuseUnary(index)
+      // Not fused by ONNX Runtime (it runs them in float between DQ and Q); a table here.
+      case "Tanh", "HardSigmoid", "HardSwish": fuseUnary(index)
       case "Concat": fuseConcat(index)
       case "Split": fuseSplit(index)
       case "ArgMax": fuseArgMax(index)
@@ -275,7 +277,7 @@ extension QDQGraph {
         attributes: node.attributes))
   }
 
-  /// DQ -> AveragePool|GlobalAveragePool|LeakyRelu|Sigmoid|Softmax -> Q  =>  com.microsoft QLinear<op>
+  /// DQ -> AveragePool|GlobalAveragePool|LeakyRelu|Sigmoid|Softmax -> Q  =>  com.microsoft QLinear<op>; DQ -> Tanh|HardSigmoid|HardSwish -> Q  =>  ai.onnx-quant QLinearLookup (a table)
   /// (x, x_scale, x_zp, y_scale, y_zp). QLinearSoftmax also gets `opset` (the Softmax version the model
   /// imports) and its axis spelled out.
   private mutating func fuseUnary(_ index: Int) {
@@ -284,6 +286,8 @@ extension QDQGraph {
       let y = activation(group.quantize[0]), x.type == y.type, let output = self.node(group.quantize[0])?.outputs[0]
     else { return }
     var attributes = node.attributes
+    let lookup = node.opType == "Tanh" || node.opType == "HardSigmoid" || node.opType == "HardSwish"
+    if lookup { attributes.append(Attribute(name: "function", value: .string(Array(node.opType.utf8)))) }
     if node.opType == "Softmax" {
       let version = opset >= 13 ? 13 : (opset >= 11 ? 11 : 1)
       attributes.append(Attribute(name: "opset", value: .int(version)))
@@ -294,8 +298,8 @@ extension QDQGraph {
     replace(
       index,
       with: Node(
-        name: node.name, opType: "QLinear" + node.opType, domain: "com.microsoft", inputs: inputs, outputs: [output],
-        attributes: attributes))
+        name: node.name, opType: lookup ? "QLinearLookup" : "QLinear" + node.opType,
+        domain: lookup ? "ai.onnx-quant" : "com.microsoft", inputs: inputs, outputs: [output], attributes: attributes))
   }
 
   // MARK: Concat, Split, ArgMax
