@@ -64,7 +64,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CommandsTests",
-      dependencies: ["Commands", "CSupport"],
+      dependencies: ["Commands", "CSupport", "CAllocationCounter"],
       swiftSettings: [.swiftLanguageMode(.v5)]
     ),
   ]

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,3 +135,67 @@ int64_t oq_peak_rss_bytes(void) {
   if (getrusage(RUSAGE_SELF, &usage) != 0) return -1;
   return (int64_t)usage.ru_maxrss * 1024;
 }
+
+int oq_open_read(const char *path, int *fd) {
+  int opened;
+  do {
+    opened = open(path, O_RDONLY | O_CLOEXEC);
+  } while (opened < 0 && errno == EINTR);
+  if (opened < 0) return errno;
+  *fd = opened;
+  return 0;
+}
+
+int64_t oq_read_fd(int fd, uint8_t *buffer, size_t capacity) {
+  ssize_t n = read(fd, buffer, capacity);
+  if (n < 0) return -(int64_t)errno;
+  return (int64_t)n;
+}
+
+void oq_close_fd(int fd) { close(fd); }
+
+int oq_write_fd_checked(int fd, const uint8_t *bytes, size_t length) {
+  size_t written = 0;
+  while (written < length) {
+    ssize_t n = write(fd, bytes + written, length - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    written += (size_t)n;
+  }
+  return 0;
+}
+
+static volatile sig_atomic_t oq_stop_flag = 0;
+static struct sigaction oq_previous_int, oq_previous_term;
+static int oq_stop_handlers_installed = 0;
+
+static void oq_stop_handler(int signal_number) { oq_stop_flag = signal_number; }
+
+int oq_install_stop_handlers(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = oq_stop_handler;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocked read(2) returns EINTR
+  if (sigaction(SIGINT, &action, &oq_previous_int) != 0) return errno;
+  if (sigaction(SIGTERM, &action, &oq_previous_term) != 0) {
+    int e = errno;
+    sigaction(SIGINT, &oq_previous_int, NULL);
+    return e;
+  }
+  oq_stop_handlers_installed = 1;
+  return 0;
+}
+
+void oq_restore_stop_handlers(void) {
+  if (!oq_stop_handlers_installed) return;
+  sigaction(SIGINT, &oq_previous_int, NULL);
+  sigaction(SIGTERM, &oq_previous_term, NULL);
+  oq_stop_handlers_installed = 0;
+}
+
+int oq_stop_signal(void) { return (int)oq_stop_flag; }
+
+void oq_clear_stop_signal(void) { oq_stop_flag = 0; }

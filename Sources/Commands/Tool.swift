@@ -11,6 +11,7 @@ public struct Tool {
     ("bench", BenchCommand.summary),
     ("ops", OpsCommand.summary),
     ("resave", ResaveCommand.summary),
+    ("stream", StreamCommand.summary),
   ]
 
   /// Runs the command line (without the program name) and returns the exit code:
@@ -44,6 +45,7 @@ public struct Tool {
       case "run": try RunCommand.run(rest, console)
       case "bench": try BenchCommand.run(rest, console)
       case "ops": try OpsCommand.run(rest, console)
+      case "stream": return try StreamCommand.run(rest, console)
       default: break
       }
       return 0
@@ -61,6 +63,7 @@ public struct Tool {
     case "run": return RunCommand.usage
     case "bench": return BenchCommand.usage
     case "ops": return OpsCommand.usage
+    case "stream": return StreamCommand.usage
     default: return nil
     }
   }

@@ -39,4 +39,22 @@ uint64_t oq_monotonic_ns(void);
 // Peak resident set size of this process in bytes.
 int64_t oq_peak_rss_bytes(void);
 
+// Streams (`stream`): a file descriptor read with read(2) into a caller's buffer.
+// Opens `path` for reading (a file, FIFO or device); 0 and `*fd` set, or an errno value.
+int oq_open_read(const char *path, int *fd);
+// Reads up to `capacity` bytes: the count read, 0 at end of file, or -errno (-EINTR when a
+// signal interrupted the read, so the caller can look at oq_stop_signal()).
+int64_t oq_read_fd(int fd, uint8_t *buffer, size_t capacity);
+void oq_close_fd(int fd);
+// Writes all of `bytes` to `fd`: 0, or an errno value (EPIPE when the reader has gone).
+int oq_write_fd_checked(int fd, const uint8_t *bytes, size_t length);
+
+// SIGINT and SIGTERM handlers that only record the signal in a volatile flag (no SA_RESTART,
+// so a blocked read returns EINTR). Restore puts back the handlers found at install.
+int oq_install_stop_handlers(void);
+void oq_restore_stop_handlers(void);
+// The signal number recorded since the last clear, or 0.
+int oq_stop_signal(void);
+void oq_clear_stop_signal(void);
+
 #endif
