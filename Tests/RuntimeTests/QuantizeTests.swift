@@ -80,6 +80,39 @@ final class QuantizeTests: XCTestCase {
     XCTAssertEqual(differences, 98)
   }
 
+  /// The branch-free row (round half to even by adding 1.5 * 2^23) equals the per-element division,
+  /// clamp and conversion on ties, NaN, infinities, zeros, subnormals and every clamp range used.
+  func testQuantizeRowEqualsThePerElementSteps() {
+    var x: [Float] = [.nan, -.nan, .infinity, -.infinity, 0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+      .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+    for k in -70_000...70_000 { x.append(Float(k) * 0.5) }  // every half-integer tie and integer
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    for _ in 0..<200_000 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      x.append(Float(bitPattern: UInt32(truncatingIfNeeded: state >> 32)))
+      x.append(Float(Int32(truncatingIfNeeded: state >> 40)) / 1024 * 1.3)
+    }
+    let cases: [(scale: Float, low: Int32, high: Int32, zero: Int32)] = [
+      (1, 0, 255, 0), (0.5, -128, 127, -3), (0.003, 0, 255, 131), (2.5, 0, 65535, 40_000), (1, -32768, 32767, 0),
+      (1e-30, -128, 127, 127), (7.75, 0, 255, 255),
+    ]
+    for c in cases {
+      let low = Float(c.low - c.zero)
+      let high = Float(c.high - c.zero)
+      var y = [Int32](repeating: 0, count: x.count)
+      x.withUnsafeBufferPointer { xs in
+        y.withUnsafeMutableBufferPointer { ys in
+          Float.quantizeRow(xs.baseAddress!, ys.baseAddress!, xs.count, c.scale, c.zero, low, high)
+        }
+      }
+      var mismatches = 0
+      for index in 0..<x.count where y[index] != Float.scaledRounded(x[index], c.scale, low, high) + c.zero {
+        mismatches += 1
+      }
+      XCTAssertEqual(mismatches, 0, "scale " + String(c.scale))
+    }
+  }
+
   // MARK: - Exact against float64 where unambiguous
 
   /// Random x and scales; the float64 quotient decides whenever it is not within 1e-4 of a half-integer

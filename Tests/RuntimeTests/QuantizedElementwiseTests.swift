@@ -235,6 +235,35 @@ final class QuantizedElementwiseTests: XCTestCase {
     XCTAssertEqual(left, right)
   }
 
+  /// Rows of 1024 or more with one operand fixed per row take a per-row table of the 256 outputs: every
+  /// (streamed, fixed) code pair still equals the float32 models, in both operand orders.
+  func testLongBroadcastRowsOnEveryPair() throws {
+    var random = QE.Random(seed: 19)
+    let codes = QE.codes()
+    // Row r holds every code four times (rotated by r); the fixed operand of row r is code r.
+    let streamed = (0..<(256 * 1024)).map { codes[($0 + $0 >> 10) & 255] }
+    for set in 0..<8 {
+      let signed = set % 2 == 1
+      let multiply = set >= 4
+      let p = random.binaryParameters(signed: signed, ties: set % 3 == 0, multiply: multiply)
+      let op = multiply ? "QLinearMul" : "QLinearAdd"
+      let rowsB = try QE.binary(op, signed: signed, [256, 1024], streamed, [256, 1], codes, scales: p.scales, zeroPoints: p.zeros)
+      let rowsA = try QE.binary(op, signed: signed, [256, 1], codes, [256, 1024], streamed, scales: p.scales, zeroPoints: p.zeros)
+      var mismatches = 0
+      for index in 0..<(256 * 1024) {
+        let (fixed, x) = (codes[index >> 10], streamed[index])
+        if multiply {
+          if rowsB[index] != QE.mulModel(x, fixed, p, signed: signed) { mismatches += 1 }
+          if rowsA[index] != QE.mulModel(fixed, x, p, signed: signed) { mismatches += 1 }
+        } else {
+          if rowsB[index] != QE.addModel(x: x, y: fixed, p, swap: false, signed: signed) { mismatches += 1 }
+          if rowsA[index] != QE.addModel(x: x, y: fixed, p, swap: true, signed: signed) { mismatches += 1 }
+        }
+      }
+      XCTAssertEqual(mismatches, 0, "scale set " + String(set))
+    }
+  }
+
   /// Where A is broadcast ONNX Runtime streams B, so its FMA chain runs in the other order. With ratios
   /// 9.1 and 0.34, 8 of the 65,536 pairs come out one step apart between the two layouts (ONNX Runtime
   /// does the same: see the last two binary literals), each as the model of the streamed order says.

@@ -82,11 +82,7 @@ public struct QuantizeKernel {
         if layout.blockSize == 0 {
           let scale = scales[a]
           let zeroPoint = zeroPoints[a]
-          let low = Float(qmin - zeroPoint)
-          let high = Float(qmax - zeroPoint)
-          for i in 0..<inner {
-            ys[i] = T(truncatingIfNeeded: X.scaledRounded(xs[i], scale, low, high) + zeroPoint)
-          }
+          X.quantizeRow(xs, ys, inner, scale, zeroPoint, Float(qmin - zeroPoint), Float(qmax - zeroPoint))
         } else {
           let row = (n * layout.blocks + a / layout.blockSize) * inner
           for i in 0..<inner {
@@ -153,9 +149,7 @@ public struct QuantizeKernel {
     zeroPointOutput.pointee = UInt8(truncatingIfNeeded: zeroPoint)
     let lowBound = Float(0 - zeroPoint)
     let highBound = Float(255 - zeroPoint)
-    for i in 0..<count {
-      y[i] = UInt8(truncatingIfNeeded: Float.scaledRounded(x[i], scale, lowBound, highBound) + zeroPoint)
-    }
+    Float.quantizeRow(x, y, count, scale, zeroPoint, lowBound, highBound)
   }
 }
 
@@ -163,6 +157,11 @@ public struct QuantizeKernel {
 protocol QuantizeSource {
   /// `round_half_even(clamp(x / scale, low, high))`; NaN gives `low`.
   static func scaledRounded(_ x: Self, _ scale: Float, _ low: Float, _ high: Float) -> Int32
+  /// `y[i] = scaledRounded(x[i], scale, low, high) + zeroPoint` (truncated to T) for `count` elements;
+  /// `low...high` lies within ±2^22.
+  static func quantizeRow<T: FixedWidthInteger>(
+    _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<T>, _ count: Int, _ scale: Float, _ zeroPoint: Int32,
+    _ low: Float, _ high: Float)
 }
 
 extension Float: QuantizeSource {
@@ -177,7 +176,37 @@ extension Float: QuantizeSource {
   }
 }
 
+extension Float {
+  /// The row of `scaledRounded` without branches or checked conversions, so it vectorizes: the clamps as
+  /// selects (NaN fails `>= low` and becomes `low`), and round half to even by adding 1.5 * 2^23, whose
+  /// float32 sum keeps whole units only (ulp 1 on [2^23, 2^24), exact for |v| <= 2^22) and rounds half to
+  /// even as the conversion does; the integer is the sum's bit pattern minus that of 1.5 * 2^23.
+  @inline(__always)
+  static func quantizeRow<T: FixedWidthInteger>(
+    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<T>, _ count: Int, _ scale: Float, _ zeroPoint: Int32,
+    _ low: Float, _ high: Float
+  ) {
+    let magic: Float = 12_582_912
+    let magicBits = Int32(bitPattern: magic.bitPattern)
+    for i in 0..<count {
+      var v = x[i] / scale
+      v = v >= low ? v : low
+      v = v > high ? high : v
+      let rounded = Int32(bitPattern: (v + magic).bitPattern) &- magicBits
+      y[i] = T(truncatingIfNeeded: rounded &+ zeroPoint)
+    }
+  }
+}
+
 extension Int32: QuantizeSource {
+  @inline(__always)
+  static func quantizeRow<T: FixedWidthInteger>(
+    _ x: UnsafePointer<Int32>, _ y: UnsafeMutablePointer<T>, _ count: Int, _ scale: Float, _ zeroPoint: Int32,
+    _ low: Float, _ high: Float
+  ) {
+    for i in 0..<count { y[i] = T(truncatingIfNeeded: scaledRounded(x[i], scale, low, high) &+ zeroPoint) }
+  }
+
   /// int32 input (opset 10+): ONNX Runtime has no kernel for it; ONNX's reference divides in float64.
   @inline(__always)
   static func scaledRounded(_ x: Int32, _ scale: Float, _ low: Float, _ high: Float) -> Int32 {

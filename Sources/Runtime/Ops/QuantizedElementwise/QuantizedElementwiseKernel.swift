@@ -24,7 +24,9 @@ public struct QuantizedElementwiseKernel {
 
   /// `C = round(float32(x * Rx + t[y]))` saturated, where x is the operand ONNX Runtime streams, `Rx`
   /// its scale ratio and `t[y] = float32(y * Ry + F)` the other operand's term, precomputed per byte.
-  /// In jammed fixed point: `X = x * multiplier + table[y]`, then `rounding`.
+  /// In jammed fixed point: `X = x * multiplier + table[y]`; the output is a nondecreasing step function
+  /// of X, so it is the estimate `(X + 1/2) >> u` (within one step of it) corrected by two comparisons
+  /// with the step's thresholds, found at load with `rounding` (`QuantizedElementwiseMath.thresholds`).
   struct Add {
     let signed: Bool
     let plan: BroadcastPlan
@@ -34,7 +36,9 @@ public struct QuantizedElementwiseKernel {
     let multiplier: Int64
     /// 256 jammed Int64 terms t[y], indexed by y's byte.
     let table: Storage
-    let rounding: QuantizedElementwiseMath.Float32Rounding
+    let fractionBits: Int
+    /// 257 Int64 thresholds of X (see `QuantizedElementwiseMath.thresholds`).
+    let thresholds: Storage
 
     func run(_ buffers: StepBuffers) {
       if signed { rows(Int8.self, buffers) } else { rows(UInt8.self, buffers) }
@@ -47,8 +51,31 @@ public struct QuantizedElementwiseKernel {
         AddRows<T>(
           x: swap ? b : a, y: swap ? a : b, out: buffers.output(0, T.self), swap: swap,
           strideX: swap ? plan.innerB : plan.innerA, strideY: swap ? plan.innerA : plan.innerB,
-          multiplier: multiplier, table: UnsafePointer(table.typed(Int64.self)), rounding: rounding,
-          low: Int32(T.min), high: Int32(T.max)))
+          multiplier: multiplier, table: UnsafePointer(table.typed(Int64.self)),
+          steps: StepFunction(
+            thresholds: UnsafePointer(thresholds.typed(Int64.self)), fractionBits: fractionBits,
+            low: Int64(T.min), high: Int64(T.max)),
+          scratch: buffers.scratch.map { $0.assumingMemoryBound(to: T.self) }))
+    }
+  }
+
+  /// A nondecreasing step function onto the 256 codes `low...high`, given by its thresholds: the estimate
+  /// `(X + 1/2) >> fractionBits` clamped, corrected by one step either way, without branches.
+  struct StepFunction {
+    let thresholds: UnsafePointer<Int64>
+    let fractionBits: Int
+    let low: Int64
+    let high: Int64
+
+    @inline(__always)
+    func callAsFunction(_ value: Int64) -> Int64 {
+      let half = Int64(1) &<< Int64(fractionBits &- 1)
+      var v = (value &+ half) &>> Int64(fractionBits)
+      v = min(max(v, low), high)
+      let i = Int(truncatingIfNeeded: v &- low)
+      let up: Int64 = value >= thresholds[i &+ 1] ? 1 : 0
+      let down: Int64 = value < thresholds[i] ? 1 : 0
+      return v &+ up &- down
     }
   }
 
@@ -61,50 +88,60 @@ public struct QuantizedElementwiseKernel {
     let strideY: Int
     let multiplier: Int64
     let table: UnsafePointer<Int64>
-    let rounding: QuantizedElementwiseMath.Float32Rounding
-    let low: Int32
-    let high: Int32
-
-    @inline(__always)
-    func value(_ x: T, _ term: Int64) -> T {
-      let r = rounding.round(Int64(x) &* multiplier &+ term)
-      return T(truncatingIfNeeded: min(max(r, low), high))
-    }
+    let steps: StepFunction
+    /// 256 codes of scratch, or nil.
+    let scratch: UnsafeMutablePointer<T>?
 
     @inline(__always)
     func row(_ o: Int, _ ia: Int, _ ib: Int, _ ic: Int, _ count: Int) {
       let xs = x + (swap ? ib : ia)
       let ys = y + (swap ? ia : ib)
       let z = out + o
+      let multiplier = multiplier
+      let table = table
+      let steps = steps
       if strideY == 0 {
         let term = table[Int(UInt8(truncatingIfNeeded: ys[0]))]
         if strideX == 0 {
-          let v = value(xs[0], term)
+          let v = T(truncatingIfNeeded: steps(Int64(xs[0]) &* multiplier &+ term))
           for index in 0..<count { z[index] = v }
+        } else if count >= 1024, let lookup = scratch {
+          // One output per code of x for this row, then a lookup per element.
+          for byte in 0..<256 {
+            let code = Int64(T(truncatingIfNeeded: byte))
+            lookup[byte] = T(truncatingIfNeeded: steps(code &* multiplier &+ term))
+          }
+          let codes = UnsafeRawPointer(xs).assumingMemoryBound(to: UInt8.self)
+          for index in 0..<count { z[index] = lookup[Int(codes[index])] }
         } else {
-          for index in 0..<count { z[index] = value(xs[index], term) }
+          for index in 0..<count {
+            z[index] = T(truncatingIfNeeded: steps(Int64(xs[index]) &* multiplier &+ term))
+          }
         }
       } else {
-        for index in 0..<count { z[index] = value(xs[index], table[Int(UInt8(truncatingIfNeeded: ys[index]))]) }
+        let codes = UnsafeRawPointer(ys).assumingMemoryBound(to: UInt8.self)
+        for index in 0..<count {
+          z[index] = T(truncatingIfNeeded: steps(Int64(xs[index]) &* multiplier &+ table[Int(codes[index])]))
+        }
       }
     }
   }
 
   // MARK: - QLinearMul
 
-  /// `C = round(float32(float32(p * s) + zc))` saturated, `p = (a - za) * (b - zb)`: the first rounding
-  /// as `Requantizer` does it, the sum and the second rounding in jammed fixed point.
+  /// `C = round(float32(float32(p * s) + zc))` saturated, `p = (a - za) * (b - zb)`: a nondecreasing step
+  /// function of p, evaluated as the estimate `(p * M + offset) >> 32` (M = s * 2^32 rounded, offset =
+  /// (zc + 1/2) * 2^32), which is within one step of it, corrected by two comparisons with thresholds
+  /// found at load with the exact integer emulation `QuantizedElementwiseOps.mulValue`.
   struct Mul {
     let signed: Bool
     let plan: BroadcastPlan
-    let zeroA: Int64
-    let zeroB: Int64
-    /// s = mantissa * 2^-shift (as `Requantizer` splits it).
-    let mantissa: Int64
-    let shift: Int
-    /// C's zero point in units of 2^-fractionBits.
-    let zeroC: Int64
-    let rounding: QuantizedElementwiseMath.Float32Rounding
+    let zeroA: Int32
+    let zeroB: Int32
+    let estimateMultiplier: Int64
+    let estimateOffset: Int64
+    /// 257 Int32 thresholds of p (see `QuantizedElementwiseMath.thresholds`).
+    let thresholds: Storage
 
     func run(_ buffers: StepBuffers) {
       if signed { rows(Int8.self, buffers) } else { rows(UInt8.self, buffers) }
@@ -114,8 +151,30 @@ public struct QuantizedElementwiseKernel {
       plan.forEachRow(
         MulRows<T>(
           a: buffers.input(0, T.self), b: buffers.input(3, T.self), out: buffers.output(0, T.self),
-          strideA: plan.innerA, strideB: plan.innerB, zeroA: zeroA, zeroB: zeroB, mantissa: mantissa,
-          shift: shift, zeroC: zeroC, rounding: rounding, low: Int32(T.min), high: Int32(T.max)))
+          strideA: plan.innerA, strideB: plan.innerB, zeroA: zeroA, zeroB: zeroB,
+          steps: ProductSteps(
+            thresholds: UnsafePointer(thresholds.typed(Int32.self)), multiplier: estimateMultiplier,
+            offset: estimateOffset, low: Int64(T.min), high: Int64(T.max)),
+          scratch: buffers.scratch.map { $0.assumingMemoryBound(to: T.self) }))
+    }
+  }
+
+  /// QLinearMul's output as a function of the product p (see `Mul`).
+  struct ProductSteps {
+    let thresholds: UnsafePointer<Int32>
+    let multiplier: Int64
+    let offset: Int64
+    let low: Int64
+    let high: Int64
+
+    @inline(__always)
+    func callAsFunction(_ product: Int32) -> Int64 {
+      var v = (Int64(product) &* multiplier &+ offset) &>> 32
+      v = min(max(v, low), high)
+      let i = Int(truncatingIfNeeded: v &- low)
+      let up: Int64 = product >= thresholds[i &+ 1] ? 1 : 0
+      let down: Int64 = product < thresholds[i] ? 1 : 0
+      return v &+ up &- down
     }
   }
 
@@ -125,33 +184,26 @@ public struct QuantizedElementwiseKernel {
     let out: UnsafeMutablePointer<T>
     let strideA: Int
     let strideB: Int
-    let zeroA: Int64
-    let zeroB: Int64
-    let mantissa: Int64
-    let shift: Int
-    let zeroC: Int64
-    let rounding: QuantizedElementwiseMath.Float32Rounding
-    let low: Int32
-    let high: Int32
+    let zeroA: Int32
+    let zeroB: Int32
+    let steps: ProductSteps
+    /// 256 codes of scratch, or nil.
+    let scratch: UnsafeMutablePointer<T>?
 
-    /// The output for the exact product p = (a - za) * (b - zb).
+    /// One row where x streams and the other factor `s` is fixed.
     @inline(__always)
-    func value(_ product: Int64) -> T {
-      // float32(p * s) = significand * 2^(dropped - shift), exactly as float32 rounds the product.
-      let (significand, dropped) = Requantizer.roundToFloat32(product &* mantissa)
-      // Jam it into units of 2^-u: k is the left shift of the significand in units of 2^-(u - 1).
-      let k = dropped - shift + rounding.fractionBits - 1
-      var jammed: Int64
-      if k >= 0 {
-        jammed = (significand &<< Int64(k)) &<< 1
-      } else if k > -40 {
-        let whole = significand &>> Int64(-k)
-        jammed = whole &<< 1 | ((whole &<< Int64(-k)) != significand ? 1 : 0)
+    func scaled(_ x: UnsafePointer<T>, _ zero: Int32, _ s: Int32, _ z: UnsafeMutablePointer<T>, _ count: Int) {
+      let steps = steps
+      if count >= 1024, let lookup = scratch {
+        for byte in 0..<256 {
+          let code = Int32(T(truncatingIfNeeded: byte))
+          lookup[byte] = T(truncatingIfNeeded: steps((code &- zero) &* s))
+        }
+        let codes = UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self)
+        for index in 0..<count { z[index] = lookup[Int(codes[index])] }
       } else {
-        jammed = significand == 0 ? 0 : (significand < 0 ? -1 : 1)
+        for index in 0..<count { z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zero) &* s)) }
       }
-      let r = rounding.round(jammed &+ zeroC)
-      return T(truncatingIfNeeded: min(max(r, low), high))
     }
 
     @inline(__always)
@@ -159,16 +211,19 @@ public struct QuantizedElementwiseKernel {
       let x = a + ia
       let y = b + ib
       let z = out + o
+      let zeroA = zeroA
+      let zeroB = zeroB
+      let steps = steps
       if strideA == 1 && strideB == 1 {
-        for index in 0..<count { z[index] = value((Int64(x[index]) &- zeroA) &* (Int64(y[index]) &- zeroB)) }
+        for index in 0..<count {
+          z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zeroA) &* (Int32(y[index]) &- zeroB)))
+        }
       } else if strideA == 1 {
-        let s = Int64(y[0]) &- zeroB
-        for index in 0..<count { z[index] = value((Int64(x[index]) &- zeroA) &* s) }
+        scaled(x, zeroA, Int32(y[0]) &- zeroB, z, count)
       } else if strideB == 1 {
-        let s = Int64(x[0]) &- zeroA
-        for index in 0..<count { z[index] = value(s &* (Int64(y[index]) &- zeroB)) }
+        scaled(y, zeroB, Int32(x[0]) &- zeroA, z, count)
       } else {
-        let v = value((Int64(x[0]) &- zeroA) &* (Int64(y[0]) &- zeroB))
+        let v = T(truncatingIfNeeded: steps((Int32(x[0]) &- zeroA) &* (Int32(y[0]) &- zeroB)))
         for index in 0..<count { z[index] = v }
       }
     }

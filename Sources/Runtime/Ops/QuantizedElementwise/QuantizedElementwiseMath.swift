@@ -176,3 +176,38 @@ enum QuantizedElementwiseMath {
     return rounding.round(jammed)
   }
 }
+
+// MARK: - Step functions as thresholds (QLinearAdd, QLinearMul)
+
+extension QuantizedElementwiseMath {
+  /// The 257 thresholds of a nondecreasing function `f` from `domain` onto the codes `low...high`
+  /// (`high - low == 255`): entry i is the least X in `domain` with `f(X) >= low + i`, `Int64.min` when every
+  /// X has it and `Int64.max` when none has; entry 0 is `Int64.min` and entry 256 `Int64.max`. Then
+  /// `f(X) = low + #{i >= 1 : X >= entry i}`, and from an estimate `v` within one of `f(X)` (clamped to
+  /// `low...high`) `f(X) = v + (X >= entry[v - low + 1]) - (X < entry[v - low])`. Load time only.
+  static func thresholds(low: Int32, domain: ClosedRange<Int64>, _ f: (Int64) -> Int32) -> [Int64] {
+    var result = [Int64](repeating: 0, count: 257)
+    result[0] = Int64.min
+    result[256] = Int64.max
+    let first = f(domain.lowerBound)
+    let last = f(domain.upperBound)
+    for i in 1..<256 {
+      let v = low + Int32(i)
+      if first >= v {
+        result[i] = Int64.min
+      } else if last < v {
+        result[i] = Int64.max
+      } else {
+        // f(below) < v <= f(above)
+        var below = domain.lowerBound
+        var above = domain.upperBound
+        while UInt64(bitPattern: above &- below) > 1 {
+          let middle = (below >> 1) + (above >> 1) + (below & above & 1)
+          if f(middle) >= v { above = middle } else { below = middle }
+        }
+        result[i] = above
+      }
+    }
+    return result
+  }
+}

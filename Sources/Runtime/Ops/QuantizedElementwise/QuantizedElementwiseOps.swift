@@ -106,11 +106,29 @@ enum QuantizedElementwiseOps {
       }
       let requantizer = Requantizer(scale)
       let rounding = QuantizedElementwiseMath.Float32Rounding(fractionBits: 27)
+      let low: Int32 = signed ? -128 : 0
+      let high: Int32 = signed ? 127 : 255
+      let zeroC = Int64(cZero) << 27
+      let thresholds = QuantizedElementwiseMath.thresholds(low: low, domain: -65536...65536) { product in
+        min(max(mulValue(product, requantizer.mantissa, requantizer.shift, zeroC, rounding), low), high)
+      }
+      // s * 2^32 rounded (s = mantissa * 2^-shift), and (zc + 1/2) * 2^32.
+      let estimateShift = requantizer.shift - 32
+      let estimateMultiplier: Int64
+      if estimateShift <= 0 {
+        estimateMultiplier = requantizer.mantissa << Int64(-estimateShift)
+      } else if estimateShift < 63 {
+        estimateMultiplier = Int64(Requantizer.roundingShift(requantizer.mantissa, estimateShift))
+      } else {
+        estimateMultiplier = 0
+      }
       let mul = QuantizedElementwiseKernel.Mul(
-        signed: signed, plan: plan, zeroA: Int64(aZero), zeroB: Int64(bZero), mantissa: requantizer.mantissa,
-        shift: requantizer.shift, zeroC: Int64(cZero) << 27, rounding: rounding)
+        signed: signed, plan: plan, zeroA: aZero, zeroB: bZero, estimateMultiplier: estimateMultiplier,
+        estimateOffset: (Int64(cZero) << 32) + (1 << 31),
+        thresholds: Storage(values: thresholds.map { Int32(clamping: $0) }))
       return Prepared(
-        .quantizedElementwise(QuantizedElementwiseKernel(step: .mul(mul))), outputs: [output], inPlaceInput: inPlace)
+        .quantizedElementwise(QuantizedElementwiseKernel(step: .mul(mul))), outputs: [output], scratchBytes: 256,
+        inPlaceInput: inPlace)
     }
 
     // ONNX Runtime streams B and holds A per span when A is broadcast along the innermost dim.
@@ -141,11 +159,43 @@ enum QuantizedElementwiseOps {
       let term = fixed.addingProduct(Float(code), yRatio)
       table[byte] = QuantizedElementwiseMath.jammed(term, fractionBits: fractionBits, limit: limit)
     }
+    let rounding = QuantizedElementwiseMath.Float32Rounding(fractionBits: fractionBits)
+    let low: Int32 = signed ? -128 : 0
+    let high: Int32 = signed ? 127 : 255
+    // |X| <= 255 * multiplier + limit < 2^62 (multiplier < 2^(u + 16), limit < 2^(u + 25), u <= 45).
+    let thresholds = QuantizedElementwiseMath.thresholds(low: low, domain: -(1 << 62)...(1 << 62)) { value in
+      min(max(rounding.round(value), low), high)
+    }
     let add = QuantizedElementwiseKernel.Add(
       signed: signed, plan: plan, swap: swap, multiplier: multiplier, table: Storage(values: table),
-      rounding: QuantizedElementwiseMath.Float32Rounding(fractionBits: fractionBits))
+      fractionBits: fractionBits, thresholds: Storage(values: thresholds))
     return Prepared(
-      .quantizedElementwise(QuantizedElementwiseKernel(step: .add(add))), outputs: [output], inPlaceInput: inPlace)
+      .quantizedElementwise(QuantizedElementwiseKernel(step: .add(add))), outputs: [output], scratchBytes: 256,
+      inPlaceInput: inPlace)
+  }
+
+  /// QLinearMul's exact output for the product p = (a - za) * (b - zb), before saturation to 8 bits:
+  /// `round(float32(float32(p * s) + zc))` with s = mantissa * 2^-shift and zc = C_zp in units of
+  /// 2^-fractionBits. The first rounding as `Requantizer` does it, the sum and the second rounding in jammed
+  /// fixed point. Load time (the kernel's thresholds come from it).
+  static func mulValue(
+    _ product: Int64, _ mantissa: Int64, _ shift: Int, _ zeroC: Int64,
+    _ rounding: QuantizedElementwiseMath.Float32Rounding
+  ) -> Int32 {
+    // float32(p * s) = significand * 2^(dropped - shift), exactly as float32 rounds the product.
+    let (significand, dropped) = Requantizer.roundToFloat32(product &* mantissa)
+    // Jam it into units of 2^-u: k is the left shift of the significand in units of 2^-(u - 1).
+    let k = dropped - shift + rounding.fractionBits - 1
+    var jammed: Int64
+    if k >= 0 {
+      jammed = (significand &<< Int64(k)) &<< 1
+    } else if k > -40 {
+      let whole = significand &>> Int64(-k)
+      jammed = whole &<< 1 | ((whole &<< Int64(-k)) != significand ? 1 : 0)
+    } else {
+      jammed = significand == 0 ? 0 : (significand < 0 ? -1 : 1)
+    }
+    return rounding.round(jammed &+ zeroC)
   }
 
   // MARK: - QLinearSigmoid, QLinearLeakyRelu
