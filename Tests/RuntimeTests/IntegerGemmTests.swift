@@ -232,4 +232,78 @@ final class IntegerGemmTests: XCTestCase {
       }
     }
   }
+
+  /// `IntegerGemm.quantize` (the output stage's short path) against `Requantizer.quantize` on 4,000,000
+  /// random (scale, accumulator, zero point) triples: scales over every float32 magnitude a product may
+  /// take (including subnormal, huge and zero), accumulators of every magnitude and, more often, near the
+  /// scale's 8-bit range and its half-integer points, where the float32 rounding of the product matters.
+  func testShortRequantizationPathIsBitIdentical() {
+    var rng = SeededGenerator(seed: 0x5EED_0123)
+    var fast = 0
+    var total = 0
+    var mismatches = 0
+    for _ in 0..<4000 {
+      let kind = rng.next() % 8
+      let scale: Float
+      switch kind {
+      case 0: scale = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()) & 0x7F7F_FFFF)
+      case 1: scale = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()) & 0x007F_FFFF)
+      case 2: scale = 0
+      default:
+        // 2^-30 .. 2^4, random significand.
+        let exponent = UInt32(127 - 30 + Int(rng.next() % 35))
+        scale = Float(bitPattern: exponent << 23 | UInt32(truncatingIfNeeded: rng.next()) & 0x7F_FFFF)
+      }
+      let requantizer = Requantizer(scale)
+      let zeroPoint = Int32(truncatingIfNeeded: Int64(rng.next() % 256) - 128)
+      let signed = rng.next() & 1 == 0
+      let low: Int32 = signed ? -128 : 0
+      let high: Int32 = signed ? 127 : 255
+      // Accumulators whose result is near the output range: about target / scale.
+      let reach = scale > 0 ? min(Double(Int32.max), 300 / Double(scale)) : Double(Int32.max)
+      for _ in 0..<1000 {
+        let accumulator: Int32
+        switch rng.next() % 4 {
+        case 0:
+          let bits = Int(rng.next() % 32)
+          let raw = Int64(truncatingIfNeeded: rng.next()) >> Int64(63 - bits)
+          accumulator = Int32(truncatingIfNeeded: raw)
+        case 1:
+          // Close to a half-integer result: (j + 1/2) / scale, nudged.
+          let j = Double(Int64(rng.next() % 600) - 300) + 0.5
+          let center = scale > 0 ? j / Double(scale) : 0
+          let nudged = center.rounded() + Double(Int64(rng.next() % 9) - 4)
+          accumulator = Int32(max(-2_147_483_648, min(2_147_483_647, nudged)))
+        default:
+          let r = Int64(reach)
+          accumulator = Int32(Int64(truncatingIfNeeded: rng.next() % UInt64(2 * r + 1)) - r)
+        }
+        let expected = requantizer.quantize(accumulator, zeroPoint: zeroPoint, low: low, high: high)
+        let actual = IntegerGemm.quantize(
+          requantizer, accumulator, zeroPoint: zeroPoint, low: low, high: high)
+        if actual != expected {
+          mismatches += 1
+          if mismatches < 10 {
+            XCTFail(
+              "scale \(scale) acc \(accumulator) zp \(zeroPoint): \(actual) != \(expected)")
+          }
+        }
+        // Whether the short path applied (same test as in IntegerGemm.quantize).
+        let shift = requantizer.shift
+        if Int64(accumulator).magnitude < 1 << 24 && shift >= 1 && shift <= 61 {
+          let product = Int64(accumulator) * requantizer.mantissa
+          let half = Int64(1) << Int64(shift - 1)
+          if ((product & (2 * half - 1)) - half).magnitude > Int64(accumulator).magnitude {
+            fast += 1
+          }
+        }
+        total += 1
+      }
+    }
+    XCTAssertEqual(mismatches, 0)
+    XCTAssertEqual(total, 4_000_000)
+    // Both paths are exercised (about 43% of these deliberately hard inputs take the short one).
+    XCTAssertGreaterThan(fast, total / 3)
+    XCTAssertLessThan(fast, total)
+  }
 }

@@ -137,60 +137,82 @@ struct IntegerConvolutionSource<T: IntegerGemmElement>: IntegerGemmSource {
     let kPairs = (k + 1) / 2
     let zero = Int16(truncatingIfNeeded: zeroPoint)
     let tileCount = (count + mr - 1) / mr
+    let imageD = w.imageD
+    let imageH = w.imageH
+    let imageW = w.imageW
+    let kernelW = w.kernelW
+    let dilationW = w.dilationW
+    let imageSize = w.imageSize
+    // Row r of a tile sits at `tile + 2 * r`, column `column` at `(column >> 1) * 2 * mr + (column & 1)`.
+    var sums = SIMD4<Int32>()
     for t in 0..<tileCount {
       let tile = tiles + t * kPairs * 2 * mr
-      // Where each row's window starts in the image (D, H, W); rows past `count` read nothing.
-      var baseD = SIMD4<Int>()
-      var baseH = SIMD4<Int>()
-      var baseW = SIMD4<Int>()
-      var valid = SIMD4<Int>()
-      for r in 0..<mr where t * mr + r < count {
+      for r in 0..<mr {
+        let out = tile + 2 * r
+        if t * mr + r >= count {
+          // Rows past `count` read nothing.
+          for p in 0..<kPairs {
+            out[p &* 2 &* mr] = 0
+            out[p &* 2 &* mr &+ 1] = 0
+          }
+          sums[r] = 0
+          continue
+        }
+        // Where the row's window starts in the image (D, H, W).
         let position = start + t * mr + r
         let gw = position % w.gridW
         let rest = position / w.gridW
         let gh = rest % w.gridH
         let gd = rest / w.gridH
-        baseD[r] = gd * w.strideD - w.padD
-        baseH[r] = gh * w.strideH - w.padH
-        baseW[r] = gw * w.strideW - w.padW
-        valid[r] = 1
-      }
-      var sums = SIMD4<Int32>()
-      var column = 0
-      for c in 0..<channels {
-        let plane = image + c * w.imageSize
-        for kd in 0..<w.kernelD {
-          for kh in 0..<w.kernelH {
-            for kw in 0..<w.kernelW {
-              let slot = tile + (column >> 1) * 2 * mr + (column & 1)
-              for r in 0..<mr {
-                var value: Int16 = 0
-                if valid[r] != 0 {
-                  let id = baseD[r] + kd * w.dilationD
-                  let ih = baseH[r] + kh * w.dilationH
-                  let iw = baseW[r] + kw * w.dilationW
-                  if UInt(bitPattern: id) < UInt(w.imageD) && UInt(bitPattern: ih) < UInt(w.imageH)
-                    && UInt(bitPattern: iw) < UInt(w.imageW)
-                  {
-                    value = Int16(truncatingIfNeeded: plane[(id * w.imageH + ih) * w.imageW + iw])
-                  } else {
-                    value = zero
+        let baseD = gd * w.strideD - w.padD
+        let baseH = gh * w.strideH - w.padH
+        let baseW = gw * w.strideW - w.padW
+        // The whole W extent of the window inside the image: no test per tap.
+        let inside = baseW >= 0 && baseW + (kernelW - 1) * dilationW < imageW
+        var sum: Int32 = 0
+        var column = 0
+        for c in 0..<channels {
+          let plane = image + c &* imageSize
+          for kd in 0..<w.kernelD {
+            let id = baseD &+ kd &* w.dilationD
+            for kh in 0..<w.kernelH {
+              let ih = baseH &+ kh &* w.dilationH
+              if UInt(bitPattern: id) < UInt(imageD) && UInt(bitPattern: ih) < UInt(imageH) {
+                let line = plane + ((id &* imageH &+ ih) &* imageW &+ baseW)
+                if inside {
+                  for kw in 0..<kernelW {
+                    let value = Int16(truncatingIfNeeded: line[kw &* dilationW])
+                    out[(column &>> 1) &* 2 &* mr &+ (column & 1)] = value
+                    sum &+= Int32(value)
+                    column &+= 1
                   }
-                  sums[r] = sums[r] &+ Int32(value)
+                } else {
+                  for kw in 0..<kernelW {
+                    let iw = baseW &+ kw &* dilationW
+                    let value =
+                      UInt(bitPattern: iw) < UInt(imageW)
+                      ? Int16(truncatingIfNeeded: line[kw &* dilationW]) : zero
+                    out[(column &>> 1) &* 2 &* mr &+ (column & 1)] = value
+                    sum &+= Int32(value)
+                    column &+= 1
+                  }
                 }
-                slot[2 * r] = value
+              } else {
+                for _ in 0..<kernelW {
+                  out[(column &>> 1) &* 2 &* mr &+ (column & 1)] = zero
+                  sum &+= Int32(zero)
+                  column &+= 1
+                }
               }
-              column += 1
             }
           }
         }
-      }
-      if k & 1 != 0 {
-        for r in 0..<mr { tile[(kPairs - 1) * 2 * mr + 2 * r + 1] = 0 }
+        if k & 1 != 0 { out[(kPairs - 1) * 2 * mr + 1] = 0 }
+        sums[r] = sum
       }
       for r in 0..<mr {
         rowSums[t * mr + r] = sums[r]
-        rowZeros[t * mr + r] = valid[r] != 0 ? Int32(zero) : 0
+        rowZeros[t * mr + r] = t * mr + r < count ? Int32(zero) : 0
       }
     }
   }

@@ -41,8 +41,15 @@ extension IntegerConvolutionKernel {
         let out = phases + phase * phaseStride + r * phaseWidth
         if columns.lower > 0 { out.update(repeating: 0, count: columns.lower) }
         let source = image + r * w.imageW + phase - w.padW
-        for index in columns.lower..<columns.upper {
-          out[index] = Int16(truncatingIfNeeded: source[index * w.strideW]) &- zeroPoint
+        if w.strideW == 1 {
+          // Consecutive values: a plain widening loop.
+          for index in columns.lower..<columns.upper {
+            out[index] = Int16(truncatingIfNeeded: source[index]) &- zeroPoint
+          }
+        } else {
+          for index in columns.lower..<columns.upper {
+            out[index] = Int16(truncatingIfNeeded: source[index &* w.strideW]) &- zeroPoint
+          }
         }
         if columns.upper < phaseWidth {
           (out + columns.upper).update(repeating: 0, count: phaseWidth - columns.upper)
@@ -67,6 +74,12 @@ extension IntegerConvolutionKernel {
     stage.biasColStride = 0
     stage.requantColStride = 0
     let elementBytes = outputElementBytes
+    let kernelW = w.kernelW
+    let strideW = w.strideW
+    let phaseStride = self.phaseStride
+    let phaseWidth = self.phaseWidth
+    let phaseStep = w.dilationW % strideW
+    let indexStep = w.dilationW / strideW
     var position = 0
     for gd in 0..<w.gridD {
       let id0 = gd * w.strideD - w.padD
@@ -88,18 +101,26 @@ extension IntegerConvolutionKernel {
             var row = rowD
             var tap = tapD
             for _ in heights.lower..<heights.upper {
-              let base = phases + row * phaseWidth + gx
-              var reach = 0
-              for kw in 0..<w.kernelW {
-                let p = base + (reach % w.strideW) * phaseStride + reach / w.strideW
+              let base = phases + (row &* phaseWidth &+ gx)
+              // Tap kw reads phase `(kw * dilationW) % strideW` at `(kw * dilationW) / strideW`,
+              // stepped without a division.
+              var phase = 0
+              var index = 0
+              for kw in 0..<kernelW {
+                let p = base + (phase &* phaseStride &+ index)
                 acc &+=
                   IntegerConvolutionKernel.widen(
                     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int16>.self))
-                  &* Lanes(repeating: filter[tap + kw])
-                reach += w.dilationW
+                  &* Lanes(repeating: filter[tap &+ kw])
+                phase &+= phaseStep
+                index &+= indexStep
+                if phase >= strideW {
+                  phase &-= strideW
+                  index &+= 1
+                }
               }
-              row += w.dilationH
-              tap += w.kernelW
+              row &+= w.dilationH
+              tap &+= kernelW
             }
             rowD += w.dilationD * w.imageH
             tapD += w.kernelH * w.kernelW

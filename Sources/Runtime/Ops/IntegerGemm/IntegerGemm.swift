@@ -310,6 +310,36 @@ enum IntegerGemm {
     }
   }
 
+  /// `requantizer.quantize(accumulator, zeroPoint:low:high:)`, bit for bit, with a short exact path for
+  /// the common case.
+  ///
+  /// With the scale `mantissa * 2^-shift` and |acc| < 2^24 (so `float32(acc)` is exact), `apply` rounds
+  /// `P = acc * mantissa` to 24 significant bits (moving it by at most `2^(d-1)`, d = bits(P) - 24 <=
+  /// bits(acc), so by at most |acc|), then rounds `P' / 2^shift` to an integer, half to even. When P is
+  /// more than |acc| away from every half-integer point `(j + 1/2) * 2^shift`, P' lies strictly between
+  /// the same two such points as P, so both roundings give `floor((P + 2^(shift-1)) / 2^shift)` (no tie
+  /// occurs). That covers almost every accumulator whose result lands in the 8-bit range; the rest take
+  /// `Requantizer.quantize`. `low` and `high` are 8-bit bounds, so clamping the unsaturated result gives
+  /// what clamping the int32-saturated one does.
+  @inline(__always)
+  static func quantize(
+    _ requantizer: Requantizer, _ accumulator: Int32, zeroPoint: Int32, low: Int32, high: Int32
+  ) -> Int32 {
+    let shift = requantizer.shift
+    let acc = Int64(accumulator)
+    let magnitude = acc.magnitude
+    if magnitude < 1 << 24 && UInt(bitPattern: shift &- 1) < 61 {
+      let product = acc &* requantizer.mantissa
+      let half = Int64(1) &<< Int64(shift &- 1)
+      let fraction = product & (2 &* half &- 1)
+      if (fraction &- half).magnitude > magnitude {
+        let value = ((product &+ half) &>> Int64(shift)) &+ Int64(zeroPoint)
+        return Int32(truncatingIfNeeded: min(max(value, Int64(low)), Int64(high)))
+      }
+    }
+    return requantizer.quantize(accumulator, zeroPoint: zeroPoint, low: low, high: high)
+  }
+
   /// Writes lanes `0..<cols` of row `row` of a tile.
   @inline(__always)
   static func writeRow(_ values: Accumulator, row: Int, cols: Int, _ output: Output) {
@@ -328,17 +358,19 @@ enum IntegerGemm {
       let c = output.c.assumingMemoryBound(to: UInt8.self) + base
       let requantizers = output.requantizers.unsafelyUnwrapped + row * output.requantRowStride
       for lane in 0..<cols {
-        let q = requantizers[lane * output.requantColStride].quantize(
-          sums[lane], zeroPoint: output.zeroPoint, low: 0, high: 255)
-        c[lane * output.colStride] = UInt8(truncatingIfNeeded: q)
+        let q = quantize(
+          requantizers[lane &* output.requantColStride], sums[lane], zeroPoint: output.zeroPoint,
+          low: 0, high: 255)
+        c[lane &* output.colStride] = UInt8(truncatingIfNeeded: q)
       }
     case .int8:
       let c = output.c.assumingMemoryBound(to: Int8.self) + base
       let requantizers = output.requantizers.unsafelyUnwrapped + row * output.requantRowStride
       for lane in 0..<cols {
-        let q = requantizers[lane * output.requantColStride].quantize(
-          sums[lane], zeroPoint: output.zeroPoint, low: -128, high: 127)
-        c[lane * output.colStride] = Int8(truncatingIfNeeded: q)
+        let q = quantize(
+          requantizers[lane &* output.requantColStride], sums[lane], zeroPoint: output.zeroPoint,
+          low: -128, high: 127)
+        c[lane &* output.colStride] = Int8(truncatingIfNeeded: q)
       }
     case .float:
       let c = output.c.assumingMemoryBound(to: Float.self) + base
@@ -395,6 +427,46 @@ struct IntegerGemmMatrixSource<T: IntegerGemmElement>: IntegerGemmSource {
     let tileCount = (count + mr - 1) / mr
     for t in 0..<tileCount {
       let tile = tiles + t * kPairs * 2 * mr
+      if rowStride == 1 && count - t * mr >= mr {
+        // The tile's rows are consecutive (a pointwise convolution's positions): each k reads MR
+        // consecutive values.
+        let base = a + (start + t * mr)
+        var sums = SIMD4<Int32>()
+        var p = 0
+        while 2 &* p &+ 1 < k {
+          let first = base + 2 &* p &* kStride
+          let second = first + kStride
+          let out = tile + p &* 2 &* mr
+          for r in 0..<4 {
+            let x = Int16(truncatingIfNeeded: first[r])
+            let y = Int16(truncatingIfNeeded: second[r])
+            out[2 &* r] = x
+            out[2 &* r &+ 1] = y
+            sums[r] = sums[r] &+ Int32(x) &+ Int32(y)
+          }
+          p &+= 1
+        }
+        if 2 &* p < k {
+          let first = base + 2 &* p &* kStride
+          let out = tile + p &* 2 &* mr
+          for r in 0..<4 {
+            let x = Int16(truncatingIfNeeded: first[r])
+            out[2 &* r] = x
+            out[2 &* r &+ 1] = 0
+            sums[r] = sums[r] &+ Int32(x)
+          }
+        }
+        for r in 0..<4 {
+          let i = t * mr + r
+          rowSums[i] = sums[r]
+          var zero: Int32 = 0
+          if let zeroPoints = zeroPoints {
+            zero = Int32(truncatingIfNeeded: zeroPoints[(start + i) * zeroPointStride])
+          }
+          rowZeros[i] = zero
+        }
+        continue
+      }
       for r in 0..<mr {
         let i = t * mr + r
         let out = tile + 2 * r
