@@ -14,6 +14,9 @@ final class GemmTests: XCTestCase {
     var rowBias = false
     var colBias = false
     var accumulate = false
+    var activation = FloatActivation.none
+    /// C stored transposed: element (i, j) at `c[i + j * ldc]`.
+    var transposed = false
   }
 
   /// Runs one product and compares it with `alpha * A·B + biases (+ C)` computed in Double.
@@ -27,7 +30,9 @@ final class GemmTests: XCTestCase {
     let rowBias = rng.floats(m)
     let colBias = rng.floats(FloatGemm.roundUp(max(n, 1), FloatGemm.nr))
     let initial = rng.floats(m * n)
-    let ldc = n + 3
+    let ldc = options.transposed ? m + 3 : n + 3
+    // Where element (i, j) of C lives.
+    func at(_ i: Int, _ j: Int) -> Int { options.transposed ? i + j * ldc : i * ldc + j }
 
     var expected = [Float](repeating: 0, count: m * n)
     for i in 0..<m {
@@ -38,7 +43,7 @@ final class GemmTests: XCTestCase {
         if options.rowBias { sum += Double(rowBias[i]) }
         if options.colBias { sum += Double(colBias[j]) }
         if options.accumulate { sum += Double(initial[i * n + j]) }
-        expected[i * n + j] = Float(sum)
+        expected[i * n + j] = options.activation.apply(Float(sum))
       }
     }
 
@@ -85,8 +90,8 @@ final class GemmTests: XCTestCase {
       for p in 0..<k { for j in 0..<n { padded[p * ldb + j] = b[p * n + j] } }
       bStorage = padded
     }
-    var c = [Float](repeating: -7, count: max(m * ldc, 1))
-    if options.accumulate { for i in 0..<m { for j in 0..<n { c[i * ldc + j] = initial[i * n + j] } } }
+    var c = [Float](repeating: -7, count: max((options.transposed ? n : m) * ldc, 1))
+    if options.accumulate { for i in 0..<m { for j in 0..<n { c[at(i, j)] = initial[i * n + j] } } }
     var scratch = [Float](
       repeating: .nan, count: max(FloatGemm.tailScratchCount(n: n, k: k, bPackedOrPadded: bForm != .rowMajor), 1))
 
@@ -96,12 +101,14 @@ final class GemmTests: XCTestCase {
           colBias.withUnsafeBufferPointer { colPointer in
             c.withUnsafeMutableBufferPointer { cPointer in
               scratch.withUnsafeMutableBufferPointer { scratchPointer in
-                let problem = FloatGemm.Problem(
+                var problem = FloatGemm.Problem(
                   m: m, n: n, k: k, a: aPointer.baseAddress!, aPacked: aForm == .packed, aRowStride: aRowStride,
                   aKStride: aKStride, b: bPointer.baseAddress!, bPacked: bForm == .packed, ldb: ldb,
                   bRowsPadded: bForm == .padded, c: cPointer.baseAddress!, ldc: ldc, alpha: options.alpha,
                   rowBias: options.rowBias ? rowPointer.baseAddress! : nil,
                   colBias: options.colBias ? colPointer.baseAddress! : nil, accumulate: options.accumulate)
+                problem.activation = options.activation
+                problem.cTransposed = options.transposed
                 // The first run may instantiate runtime metadata (debug builds); the second must not allocate.
                 let saved = Array(cPointer)
                 FloatGemm.multiply(problem, scratch: scratchPointer.baseAddress!)
@@ -117,10 +124,12 @@ final class GemmTests: XCTestCase {
     }
     var actual: [Float] = []
     for i in 0..<m {
-      for j in 0..<n { actual.append(c[i * ldc + j]) }
-      // Columns past N in the leading dimension are never written.
-      for j in n..<ldc where c[i * ldc + j] != -7 {
-        XCTFail("wrote column " + String(j) + " of row " + String(i), file: file, line: line)
+      for j in 0..<n { actual.append(c[at(i, j)]) }
+    }
+    // Nothing past the matrix in the leading dimension is written.
+    for outer in 0..<(options.transposed ? n : m) {
+      for inner in (options.transposed ? m : n)..<ldc where c[outer * ldc + inner] != -7 {
+        XCTFail("wrote element " + String(inner) + " of line " + String(outer), file: file, line: line)
       }
     }
     assertClose(actual, expected, rtol: 1e-4, atol: 1e-5, file: file, line: line)
@@ -197,6 +206,108 @@ final class GemmTests: XCTestCase {
         next = start + rows
       }
       XCTAssertEqual(next, m)
+    }
+  }
+
+  /// Every activation, applied once after the biases, on the last of several K blocks, in every operand form.
+  func testActivations() {
+    let activations: [FloatActivation] = [
+      FloatActivation(.relu), FloatActivation(.clip, -0.5, 0.75), FloatActivation(.leakyRelu, 0.1),
+      FloatActivation(.hardSigmoid, 0.2, 0.5), FloatActivation(.sigmoid), FloatActivation(.tanh),
+      FloatActivation(.hardSwish), FloatActivation(.hardSwishChain, 3, 0, 6, 6),
+    ]
+    var seed: UInt64 = 700
+    for activation in activations {
+      for (m, n, k) in [(7, 21, 9), (1, 40, 5), (13, 3, FloatGemm.kc + 5), (6, 16, 2 * FloatGemm.kc + 1)] {
+        for aForm in AForm.allCases {
+          for bForm in BForm.allCases {
+            check(
+              m: m, n: n, k: k, aForm, bForm, Options(rowBias: true, colBias: true, activation: activation),
+              seed: seed)
+            seed += 1
+          }
+        }
+      }
+      check(m: 5, n: 9, k: 3, .rowMajor, .rowMajor, Options(accumulate: true, activation: activation), seed: seed)
+      seed += 1
+    }
+  }
+
+  /// C stored transposed (convolutions with the output channels along the lanes).
+  func testTransposedOutput() {
+    var seed: UInt64 = 800
+    for (m, n, k) in [(1, 1, 1), (1, 37, 20), (4, 128, 387), (9, 256, 40), (36, 17, 8), (5, 16, 300), (23, 40, 7)] {
+      for bForm in BForm.allCases {
+        check(m: m, n: n, k: k, .transposed, bForm, Options(colBias: true, transposed: true), seed: seed)
+        check(
+          m: m, n: n, k: k, .packed, bForm,
+          Options(rowBias: true, accumulate: true, activation: FloatActivation(.relu), transposed: true),
+          seed: seed + 1)
+        check(
+          m: m, n: n, k: k, .rowMajor, bForm,
+          Options(alpha: 0.5, activation: FloatActivation(.hardSwishChain, 3, 0, 6, 6), transposed: true),
+          seed: seed + 2)
+        seed += 3
+      }
+    }
+  }
+
+  /// The vector activations give what the scalar ones give, lane for lane, including at the edges
+  /// (NaN, infinities, signed zeros, the clamp bounds).
+  func testVectorActivationsMatchScalar() {
+    var values: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 1, -1, 3, -3, 6, -6, 0.5, -0.5, 2.5, 1e-30, -1e30]
+    var rng = SeededGenerator(seed: 42)
+    values += rng.floats(160).map { $0 * 8 }
+    let activations: [FloatActivation] = [
+      .none, FloatActivation(.relu), FloatActivation(.clip, -0.5, 0.75), FloatActivation(.clip, 1, -1),
+      FloatActivation(.leakyRelu, 0.1), FloatActivation(.hardSigmoid, 0.2, 0.5), FloatActivation(.sigmoid),
+      FloatActivation(.tanh), FloatActivation(.hardSwish), FloatActivation(.hardSwishChain, 3, 0, 6, 6),
+    ]
+    let lanes = FloatGemm.nr
+    func same(_ a: Float, _ b: Float) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+    for activation in activations {
+      var index = 0
+      while index + lanes <= values.count {
+        var vector = FloatGemm.Vector()
+        for lane in 0..<lanes { vector[lane] = values[index + lane] }
+        let result = activation.apply(vector)
+        let clamped =
+          activation.isClamp ? FloatActivation.clamp(vector, activation.clampLow, activation.clampHigh) : result
+        for lane in 0..<lanes {
+          let expected = activation.apply(values[index + lane])
+          XCTAssertTrue(same(result[lane], expected), String(values[index + lane]) + ": " + String(result[lane]))
+          XCTAssertTrue(same(clamped[lane], expected), String(values[index + lane]) + ": " + String(clamped[lane]))
+        }
+        index += lanes
+      }
+      var buffer = values
+      buffer.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: $0.count) }
+      for (input, output) in zip(values, buffer) {
+        XCTAssertTrue(same(output, activation.apply(input)), String(input) + ": " + String(output))
+      }
+    }
+  }
+
+  /// Whole-vector copies write exactly the floats asked for, then zeros up to the vector's end.
+  func testWholeVectorCopies() {
+    let lanes = FloatGemm.nr
+    let source = (0..<(6 * lanes)).map { Float($0) + 0.5 }
+    for count in 1...(2 * lanes) {
+      var target = [Float](repeating: -1, count: 4 * lanes)
+      source.withUnsafeBufferPointer { s in
+        target.withUnsafeMutableBufferPointer { FloatGemm.copyWhole(s.baseAddress!, $0.baseAddress!, count) }
+      }
+      let end = FloatGemm.roundUp(count, lanes)
+      XCTAssertEqual(Array(target[0..<count]), Array(source[0..<count]))
+      XCTAssertEqual(Array(target[count..<end]), [Float](repeating: 0, count: end - count))
+      XCTAssertEqual(Array(target[end...]), [Float](repeating: -1, count: target.count - end))
+      target = [Float](repeating: -1, count: 4 * lanes)
+      source.withUnsafeBufferPointer { s in
+        target.withUnsafeMutableBufferPointer { FloatGemm.copyEvenWhole(s.baseAddress!, $0.baseAddress!, count) }
+      }
+      XCTAssertEqual(Array(target[0..<count]), (0..<count).map { source[2 * $0] })
+      XCTAssertEqual(Array(target[count..<end]), [Float](repeating: 0, count: end - count))
+      XCTAssertEqual(Array(target[end...]), [Float](repeating: -1, count: target.count - end))
     }
   }
 

@@ -19,7 +19,7 @@ struct GraphPreparer {
     }
     var preparer = GraphPreparer(opset: opset)
     // QDQ groups become the integer operators first (as ONNX Runtime fuses them), then BatchNorm folds.
-    try preparer.build(BatchNormFolding.fold(QDQFusion.fuse(model.graph, opset: opset)), options: options)
+    try preparer.build(ActivationFusion.fuse(BatchNormFolding.fold(QDQFusion.fuse(model.graph, opset: opset)), opset: opset), options: options)
     return (preparer.plan, preparer.foldedNodes)
   }
 

@@ -1,10 +1,15 @@
-/// A prepared Conv or ConvTranspose. Strategies:
+/// A prepared Conv, FusedConv or ConvTranspose. Strategies:
 /// - `pointwise`: 1x1 kernel, stride 1, no padding: Y_g[M_g, HW] = W_g · X_g[C_g, HW], X read in place.
-/// - `im2col`: X gathered into scratch in chunks of whole output rows, then W_g · col.
-/// - `depthwise`: one input channel per group: a direct kernel over each output row (Depthwise.swift).
+/// - `im2col`: X copied once per run into padded, stride-phased planes (`ConvPhases`); every tap of a
+///   chunk of output rows is then a contiguous run of those planes, gathered into col (or, for a 1x1
+///   kernel, read in place) and multiplied by W_g. Output rows are laid out flat with the planes' pitch;
+///   the junk columns between rows are dropped when the chunk's result is copied into Y.
+/// - `depthwise`: one input channel per group: a direct kernel over the phased planes (Depthwise.swift).
 /// - `transpose`: col = W_gᵀ · X_g into scratch, then scattered and summed into Y (col2im).
-/// With a single output position, `pointwise` and `im2col` are `swapped`: the product is computed
-/// as a row vector times W_gᵀ so the output channels fill the vector lanes.
+/// `pointwise` and `im2col` products are `swapped` when that wastes fewer vector lanes (few output
+/// positions, many channels): they are computed as Xᵀ · W_gᵀ, the output positions as rows and the output
+/// channels along the lanes, and stored transposed.
+/// FusedConv's activation is applied to every output as it is stored, after the bias.
 public struct ConvolutionKernel {
   enum Strategy {
     case pointwise, im2col, depthwise, transpose
@@ -17,6 +22,7 @@ public struct ConvolutionKernel {
   var window: ConvWindow
   var hasBiasInput: Bool
   var strategy: Strategy = .im2col
+  var activation = FloatActivation.none
   /// Packed W (A blocks per group, or B panels per group when `swapped`), or W itself (depthwise).
   var weights: Storage?
   /// Floats between two groups' packed weights.
@@ -26,14 +32,19 @@ public struct ConvolutionKernel {
   var swapped = false
   /// The bias with NR floats of padding, for `swapped` products where it is a column bias.
   var paddedBias: Storage?
-  /// im2col: output rows (D * H) per chunk (transpose: input rows), and the floats between two rows of
-  /// the chunk's im2col buffer.
+  /// im2col and depthwise: the layout of the phased input planes.
+  var phases = ConvPhases()
+  /// im2col: for every row of col (channel, kd, kh, kw), the tap's offset within a depth slice.
+  var tapOffsets: Storage?
+  /// im2col: output rows (of one depth slice) per chunk (transpose: input rows), and the floats
+  /// between two rows of the chunk's col buffer and of its flat result.
   var rowsPerChunk = 0
   var chunkStride = 0
-  /// depthwise: floats in one row of the padded, stride-phased copy of an input plane, and between
-  /// two phases (see `fillPhases`).
-  var phaseWidth = 0
-  var phaseStride = 0
+  /// im2col: 1x1 kernel on a 2-D image: col is the phased planes themselves.
+  var directColumns = false
+  /// im2col: where col and the flat result start in scratch (after the phased planes).
+  var columnsOffset = 0
+  var resultOffset = 0
   /// transpose: where the product's tail scratch starts, after one chunk of col.
   var tailOffset = 0
 
@@ -67,7 +78,8 @@ public struct ConvolutionKernel {
     UnsafePointer(weights.unsafelyUnwrapped.typed(Float.self)) + g * weightGroupStride
   }
 
-  /// Y_g = W_g · B for one group, B [gemmK, n] row-major (or the one column when swapped).
+  /// Y_g = W_g · B for one group: B [gemmK, n] with `ldb` floats between rows; C [M_g, n] with `ldc`
+  /// floats between channels. When `swapped`, computed as Bᵀ · W_gᵀ and stored transposed (same layout).
   @inline(__always)
   func product(
     group g: Int, b: UnsafePointer<Float>, ldb: Int, padded: Bool, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
@@ -77,8 +89,9 @@ public struct ConvolutionKernel {
     var problem: FloatGemm.Problem
     if swapped {
       problem = FloatGemm.Problem(
-        m: 1, n: mg, k: gemmK, a: b, aRowStride: 0, aKStride: ldb, b: packedWeights(g), bPacked: true, c: c,
-        ldc: mg)
+        m: n, n: mg, k: gemmK, a: b, aRowStride: 1, aKStride: ldb, b: packedWeights(g), bPacked: true, c: c,
+        ldc: ldc)
+      problem.cTransposed = true
       if let padded = paddedBias { problem.colBias = UnsafePointer(padded.typed(Float.self)) + g * mg }
     } else {
       problem = FloatGemm.Problem(
@@ -86,6 +99,7 @@ public struct ConvolutionKernel {
         ldc: ldc)
       if let bias = bias { problem.rowBias = bias + g * mg }
     }
+    problem.activation = activation
     FloatGemm.multiply(problem, scratch: scratch)
   }
 
@@ -110,66 +124,74 @@ public struct ConvolutionKernel {
     let x = buffers.input(0, Float.self)
     let y = buffers.output(0, Float.self)
     let bias = buffers.optionalInput(2, Float.self)
-    let col = buffers.scratch(Float.self)
+    let scratch = buffers.scratch(Float.self)
+    let planes = scratch
+    let col = scratch + columnsOffset
+    let result = scratch + resultOffset
+    let w = window
     let cg = inGroupChannels
     let mg = outGroupChannels
-    let rows = window.gridD * window.gridH
-    let positions = window.gridSize
+    let positions = w.gridSize
+    let sliceSize = w.gridH * w.gridW
+    let offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
+    let planeTaps = w.kernelH * w.kernelW
+    let columns = phases.columns
     for n in 0..<batch {
       for g in 0..<group {
-        let image = x + (n * inChannels + g * cg) * window.imageSize
-        let out = y + (n * outChannels + g * mg) * positions
-        var start = 0
-        while start < rows {
-          let end = min(rows, start + rowsPerChunk)
-          ConvolutionKernel.im2col(window, image, channels: cg, rows: start, end, into: col, stride: chunkStride)
-          product(
-            group: g, b: UnsafePointer(col), ldb: chunkStride, padded: true, n: (end - start) * window.gridW,
-            c: out + start * window.gridW, ldc: positions, bias: bias, scratch: nil)
-          start = end
+        let image = x + (n * inChannels + g * cg) * w.imageSize
+        for c in 0..<cg {
+          phases.fill(w, image + c * w.imageSize, into: planes + c * phases.channelStride, interiorOnly: false)
         }
-      }
-    }
-  }
-
-  /// Gathers, for output rows `start..<end` (rows of D * H), every tap of every channel:
-  /// row `(c, kd, kh, kw)` of the buffer holds the image value each output position reads, 0 in the padding.
-  static func im2col(
-    _ w: ConvWindow, _ image: UnsafePointer<Float>, channels: Int, rows start: Int, _ end: Int,
-    into col: UnsafeMutablePointer<Float>, stride: Int
-  ) {
-    let gridW = w.gridW
-    var destination = col
-    for c in 0..<channels {
-      let plane = image + c * w.imageSize
-      for kd in 0..<w.kernelD {
-        for kh in 0..<w.kernelH {
-          for kw in 0..<w.kernelW {
-            let offset = kw * w.dilationW - w.padW
-            let columns = ConvWindow.validRange(offset: offset, stride: w.strideW, grid: gridW, image: w.imageW)
-            var out = destination
-            for row in start..<end {
-              let gd = row / w.gridH
-              let gh = row - gd * w.gridH
-              let id = gd * w.strideD - w.padD + kd * w.dilationD
-              let ih = gh * w.strideH - w.padH + kh * w.dilationH
-              if id < 0 || id >= w.imageD || ih < 0 || ih >= w.imageH || columns.lower == columns.upper {
-                FloatGemm.zero(out, gridW)
-              } else {
-                FloatGemm.zero(out, columns.lower)
-                let source = plane + (id * w.imageH + ih) * w.imageW + columns.lower * w.strideW + offset
-                let count = columns.upper - columns.lower
-                let target = out + columns.lower
-                switch w.strideW {
-                case 1: FloatGemm.copy(source, target, count)
-                case 2: FloatGemm.copyEven(source, target, count)
-                default: for index in 0..<count { target[index] = source[index * w.strideW] }
+        let out = y + (n * outChannels + g * mg) * positions
+        for gd in 0..<w.gridD {
+          let id0 = gd * w.strideD - w.padD
+          var start = 0
+          while start < w.gridH {
+            let end = min(w.gridH, start + rowsPerChunk)
+            let count = phases.flatCount(rows: end - start, gridW: w.gridW)
+            let first = start * columns
+            var b: UnsafePointer<Float>
+            var ldb: Int
+            if directColumns {
+              b = UnsafePointer(planes) + offsets[0] + first
+              ldb = phases.channelStride
+            } else {
+              var row = col
+              for c in 0..<cg {
+                let channel = UnsafePointer(planes) + c * phases.channelStride
+                for kd in 0..<w.kernelD {
+                  let id = id0 + kd * w.dilationD
+                  for t in 0..<planeTaps {
+                    if id < 0 || id >= w.imageD {
+                      FloatGemm.zero(row, chunkStride)
+                    } else {
+                      FloatGemm.copyWhole(channel + id * phases.depthStride + offsets[t] + first, row, count)
+                      let written = FloatGemm.roundUp(count, FloatGemm.nr)
+                      FloatGemm.zero(row + written, chunkStride - written)
+                    }
+                    row += chunkStride
+                  }
                 }
-                FloatGemm.zero(out + columns.upper, gridW - columns.upper)
               }
-              out += gridW
+              b = UnsafePointer(col)
+              ldb = chunkStride
             }
-            destination += stride
+            let target = out + gd * sliceSize + start * w.gridW
+            if end - start > 1 && columns != w.gridW {
+              // Flat rows: computed with their junk columns, then copied row by row.
+              product(
+                group: g, b: b, ldb: ldb, padded: true, n: count, c: result, ldc: chunkStride, bias: bias,
+                scratch: nil)
+              for m in 0..<mg {
+                ConvPhases.compact(
+                  UnsafePointer(result) + m * chunkStride, pitch: columns, rows: end - start, width: w.gridW,
+                  into: target + m * positions)
+              }
+            } else {
+              product(
+                group: g, b: b, ldb: ldb, padded: true, n: count, c: target, ldc: positions, bias: bias, scratch: nil)
+            }
+            start = end
           }
         }
       }

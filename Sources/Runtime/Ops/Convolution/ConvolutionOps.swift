@@ -1,7 +1,8 @@
 import ONNXFormat
 
-/// Conv and ConvTranspose, float32, NCHW with 1 to 3 spatial axes. The weight must be a load-time
-/// constant: it is packed here once for the strategy the shapes call for (see `ConvolutionKernel`).
+/// Conv, FusedConv (com.microsoft: Conv then an activation) and ConvTranspose, float32, NCHW with 1 to
+/// 3 spatial axes. The weight must be a load-time constant: it is packed here once for the strategy the
+/// shapes call for (see `ConvolutionKernel`).
 enum ConvolutionOps {
   /// Floats of im2col buffer one chunk may use; whole output rows are gathered per chunk.
   static var im2colBudget: Int { 32 * 1024 }
@@ -18,6 +19,17 @@ enum ConvolutionOps {
     let attributes = try ConvAttributes(context, kernel: Array(w.shape[2...]))
     let group = attributes.group
     let transpose = context.op == .convTranspose
+    var activation = FloatActivation.none
+    if context.op == .fusedConv {
+      if context.has(3) { throw context.unsupported("the sum input Z is not supported") }
+      let name = try context.string("activation", "")
+      let parameters = try context.floats("activation_params") ?? []
+      guard let parsed = FloatActivation(name: name, parameters: parameters) else {
+        throw context.unsupported(
+          "activation '" + name + "' with " + String(parameters.count) + " activation_params is not supported")
+      }
+      activation = parsed
+    }
     let inChannels = x.shape[1]
     let outChannels: Int
     if transpose {
@@ -64,6 +76,7 @@ enum ConvolutionOps {
         ? attributes.window(image: outputSpatial, grid: inputSpatial, padsBegin: padsBegin)
         : attributes.window(image: inputSpatial, grid: outputSpatial, padsBegin: padsBegin),
       hasBiasInput: context.has(2))
+    plan.activation = activation
     let scratch =
       transpose
       ? planTranspose(&plan, weights.storage.typed(Float.self))
@@ -78,16 +91,16 @@ enum ConvolutionOps {
     let mg = plan.outGroupChannels
     let taps = window.taps
     let k = cg * taps
+    let lanes = FloatGemm.nr
     let source = UnsafePointer(weights.typed(Float.self))
     if cg == 1 && plan.group > 1 {
       plan.strategy = .depthwise
       plan.weights = weights
-      // Each input plane is copied into scratch with its W padding made explicit and split into
-      // strideW phases, so that every output column reads contiguous floats for every tap.
-      let reach = (window.kernelW - 1) * window.dilationW / window.strideW
-      plan.phaseWidth = max(window.gridW, FloatGemm.nr) + reach
-      plan.phaseStride = window.imageD * window.imageH * plan.phaseWidth
-      return window.strideW * plan.phaseStride
+      plan.phases = ConvPhases(window)
+      plan.tapOffsets = tapOffsets(plan.phases, window)
+      let flat = plan.phases.flatCount(rows: window.gridH, gridW: window.gridW)
+      plan.columnsOffset = plan.phases.channelStride
+      return plan.phases.channelStride + FloatGemm.roundUp(flat, lanes) + lanes
     }
     let pointwise =
       taps == 1 && window.strideD == 1 && window.strideH == 1 && window.strideW == 1 && window.padD == 0
@@ -95,10 +108,39 @@ enum ConvolutionOps {
     plan.strategy = pointwise ? .pointwise : .im2col
     plan.gemmK = k
     let outputs = window.gridSize
-    if outputs == 1 && (plan.hasBiasInput == false || biasConstant != nil) {
-      // One output position: y[g] = W_g · column, computed as columnᵀ · W_gᵀ so the output
-      // channels run along the vector lanes. W_gᵀ is packed as B panels.
-      plan.swapped = true
+
+    // im2col: chunks of output rows of one depth slice, laid out flat with the phased planes' pitch.
+    var chunkColumns = outputs
+    var compacted = false
+    if !pointwise {
+      let phases = ConvPhases(window)
+      plan.phases = phases
+      plan.tapOffsets = tapOffsets(phases, window)
+      plan.directColumns = taps == 1 && window.imageD == 1 && window.gridD == 1
+      if plan.directColumns {
+        plan.rowsPerChunk = phases.columns == window.gridW ? window.gridH : 1
+      } else if phases.columns != window.gridW && window.gridW >= 32 {
+        // Long rows: one row per chunk, written straight into Y.
+        plan.rowsPerChunk = 1
+      } else {
+        let rowFloats = max(k * phases.columns, 1)
+        plan.rowsPerChunk = max(1, min(window.gridH, im2colBudget / rowFloats))
+      }
+      chunkColumns = phases.flatCount(rows: plan.rowsPerChunk, gridW: window.gridW)
+      plan.chunkStride = FloatGemm.roundUp(max(chunkColumns, 1), lanes)
+      compacted = plan.rowsPerChunk > 1 && phases.columns != window.gridW
+    }
+
+    // Orientation: the output channels or the output positions along the vector lanes, whichever
+    // wastes less (a run-time bias needs the channels as rows).
+    if plan.hasBiasInput == false || biasConstant != nil {
+      let normal = tileCost(rows: mg) * ((chunkColumns + lanes - 1) / lanes) * k
+      var swapped = tileCost(rows: chunkColumns) * ((mg + lanes - 1) / lanes) * k
+      if outputs > 1 { swapped += chunkColumns * mg }  // one store per element, transposed
+      plan.swapped = swapped < normal
+    }
+    if plan.swapped {
+      // W_gᵀ packed as B panels, so that the output channels run along the vector lanes.
       let packed = FloatGemm.packedBCount(k: k, n: mg)
       let storage = Storage(byteCount: max(packed * plan.group, 1) * 4)
       for g in 0..<plan.group {
@@ -108,7 +150,7 @@ enum ConvolutionOps {
       plan.weights = storage
       plan.weightGroupStride = packed
       if let bias = biasConstant {
-        let padded = Storage(byteCount: (plan.outChannels + FloatGemm.nr) * 4)
+        let padded = Storage(byteCount: (plan.outChannels + lanes) * 4)
         padded.pointer.copyMemory(from: bias.storage.pointer, byteCount: plan.outChannels * 4)
         plan.paddedBias = padded
       }
@@ -125,12 +167,27 @@ enum ConvolutionOps {
     if pointwise {
       return plan.swapped ? 0 : FloatGemm.tailScratchCount(n: outputs, k: k, bPackedOrPadded: false)
     }
-    // im2col in chunks of whole output rows (all of D*H rows when they fit the budget).
-    let rows = window.gridD * window.gridH
-    let rowFloats = max(k * window.gridW, 1)
-    plan.rowsPerChunk = max(1, min(rows, im2colBudget / rowFloats))
-    plan.chunkStride = FloatGemm.roundUp(plan.rowsPerChunk * window.gridW, FloatGemm.nr)
-    return k * plan.chunkStride
+    // Scratch: the phased planes of one group, then col, then the flat result when rows are compacted.
+    plan.columnsOffset = cg * plan.phases.channelStride
+    plan.resultOffset = plan.columnsOffset + (plan.directColumns ? 0 : k * plan.chunkStride)
+    return plan.resultOffset + (compacted ? mg * plan.chunkStride : 0)
+  }
+
+  /// The offset of every tap (kh, kw) of one depth slice within the phased planes, kw fastest.
+  static func tapOffsets(_ phases: ConvPhases, _ window: ConvWindow) -> Storage {
+    var offsets: [Int] = []
+    for kh in 0..<window.kernelH {
+      for kw in 0..<window.kernelW { offsets.append(phases.tapOffset(window, kh: kh, kw: kw)) }
+    }
+    return Storage(values: offsets)
+  }
+
+  /// Cycles, per step over K and per 16-lane panel, of the row tiles of `rows` rows: a tile of fewer than
+  /// four rows is bound by the multiply-add latency rather than its count.
+  static func tileCost(rows: Int) -> Int {
+    var total = 0
+    for t in 0..<FloatGemm.tileCount(m: rows) { total += max(FloatGemm.tile(t, m: rows).rows, 4) }
+    return total
   }
 
   /// ConvTranspose: col[(m, taps), positions] = W_gᵀ · X_g, then col2im into Y; X is taken in chunks

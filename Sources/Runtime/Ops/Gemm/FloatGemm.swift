@@ -113,6 +113,43 @@ enum FloatGemm {
   @inline(__always)
   static func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
 
+  /// 0, 1, 2, ... in the lanes.
+  #if ONNXQ_SIMD16 || arch(arm64)
+    @inline(__always) static var laneIndices: Vector { Vector(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
+  #else
+    @inline(__always) static var laneIndices: Vector { Vector(0, 1, 2, 3, 4, 5, 6, 7) }
+  #endif
+
+  /// Copies `count` (at least 1) floats in whole vectors: reads up to NR - 1 floats past `source + count`
+  /// and writes as many past `target + count`, with zeros.
+  @inline(__always)
+  static func copyWhole(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ count: Int) {
+    var index = 0
+    while index + nr < count {
+      store(load(source + index), target + index)
+      index += nr
+    }
+    let tail = load(source + index)
+    store(FloatActivation.select(laneIndices .< Float(count - index), tail, Vector()), target + index)
+  }
+
+  /// `target[i] = source[2 * i]` for `count` (at least 1) floats in whole vectors: reads up to 2 * NR - 1
+  /// floats past `source + 2 * count` and writes up to NR - 1 past `target + count`, with zeros.
+  @inline(__always)
+  static func copyEvenWhole(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ count: Int) {
+    var index = 0
+    while index + nr < count {
+      let low = load(source + 2 * index)
+      let high = load(source + 2 * index + nr)
+      store(Vector(lowHalf: low.evenHalf, highHalf: high.evenHalf), target + index)
+      index += nr
+    }
+    let low = load(source + 2 * index)
+    let high = load(source + 2 * index + nr)
+    let tail = Vector(lowHalf: low.evenHalf, highHalf: high.evenHalf)
+    store(FloatActivation.select(laneIndices .< Float(count - index), tail, Vector()), target + index)
+  }
+
   // MARK: Packing (load time, or run time into scratch)
 
   /// Floats a packed A of `m x k` takes: one block of MR rows per tile.
@@ -219,6 +256,11 @@ enum FloatGemm {
     var colBias: UnsafePointer<Float>?
     /// C already holds values the product is added to (Gemm's beta * C).
     var accumulate: Bool
+    /// Applied to every result as it is finally stored, after the biases (FusedConv).
+    var activation = FloatActivation.none
+    /// C is stored transposed: element (i, j) at `c[i + j * ldc]` (a convolution computed with the
+    /// output positions as rows and the channels along the lanes).
+    var cTransposed = false
 
     init(
       m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aPacked: Bool = false, aRowStride: Int = 0,
@@ -260,14 +302,25 @@ enum FloatGemm {
     if m <= 0 || n <= 0 { return }
     let lanes = nr
     let rowsPerTile = mr
+    let rowStride = problem.cTransposed ? 1 : problem.ldc
+    let laneStride = problem.cTransposed ? problem.ldc : 1
     var k0 = 0
     repeat {
       let depth = min(kc, kTotal - k0)
       let firstBlock = k0 == 0
+      let activation = k0 + kc >= kTotal ? problem.activation : .none
+      // Clamps are applied as tiles are stored; other activations once a block of tiles is stored.
+      let clamp = activation.isClamp ? activation : .none
+      let pass = activation.isClamp ? FloatActivation.none : activation
       let tiles = tileCount(m: m)
       let tilesPerBlock = mc / rowsPerTile
       // A single row has one accumulator per panel: run several panels side by side instead.
-      let firstColumn = m == 1 ? rowPanels(problem, k0: k0, depth: depth, firstBlock: firstBlock) : 0
+      let firstColumn =
+        m == 1 ? rowPanels(problem, k0: k0, depth: depth, firstBlock: firstBlock, activation: clamp) : 0
+      if m == 1 && pass.kind != .none {
+        pass.apply(
+          problem.c, rows: 1, rowStride: rowStride, laneStride: laneStride, laneStart: 0, laneEnd: firstColumn)
+      }
       var t0 = 0
       while t0 < tiles {
         let tEnd = min(tiles, t0 + tilesPerBlock)
@@ -304,12 +357,14 @@ enum FloatGemm {
             bStride = lanes
           }
           var output = TileOutput(
-            c: problem.c + column, ldc: problem.ldc, laneStart: laneStart, laneEnd: laneEnd,
-            alpha: problem.alpha, rowBias: nil, colBias: nil, accumulate: problem.accumulate || !firstBlock)
+            c: problem.c + column * laneStride, rowStride: rowStride, laneStride: laneStride, laneStart: laneStart,
+            laneEnd: laneEnd, alpha: problem.alpha, rowBias: nil, colBias: nil,
+            accumulate: problem.accumulate || !firstBlock, clamped: clamp.kind != .none, clampLow: clamp.clampLow,
+            clampHigh: clamp.clampHigh)
           if firstBlock, let bias = problem.colBias { output.colBias = bias + column }
           for t in t0..<tEnd {
             let (start, rows) = tile(t, m: m)
-            output.c = problem.c + start * problem.ldc + column
+            output.c = problem.c + start * rowStride + column * laneStride
             if firstBlock, let bias = problem.rowBias { output.rowBias = bias + start }
             if problem.aPacked {
               let aBlock = problem.a + t * rowsPerTile * kTotal + k0 * rowsPerTile
@@ -318,6 +373,13 @@ enum FloatGemm {
               let aBlock = problem.a + start * problem.aRowStride + k0 * problem.aKStride
               stridedTile(rows, aBlock, problem.aRowStride, problem.aKStride, bPanel, bStride, depth, output)
             }
+          }
+          if pass.kind != .none {
+            let first = tile(t0, m: m).start
+            let last = tile(tEnd - 1, m: m)
+            pass.apply(
+              problem.c + first * rowStride + column * laneStride, rows: last.start + last.rows - first,
+              rowStride: rowStride, laneStride: laneStride, laneStart: laneStart, laneEnd: laneEnd)
           }
           j0 += lanes
         }
@@ -329,7 +391,9 @@ enum FloatGemm {
 
   /// The columns of a one-row product whose B panels can be read whole (all of them when B is packed
   /// or padded, the whole panels of a row-major B), four panels per pass; returns the first column left.
-  static func rowPanels(_ problem: Problem, k0: Int, depth: Int, firstBlock: Bool) -> Int {
+  static func rowPanels(
+    _ problem: Problem, k0: Int, depth: Int, firstBlock: Bool, activation: FloatActivation
+  ) -> Int {
     let lanes = nr
     let n = problem.n
     let direct = problem.bPacked || problem.bRowsPadded
@@ -338,15 +402,17 @@ enum FloatGemm {
     let aK = problem.aPacked ? mr : problem.aKStride
     let panelStride = problem.bPacked ? lanes * problem.k : lanes
     let bK = problem.bPacked ? lanes : problem.ldb
+    let laneStride = problem.cTransposed ? problem.ldc : 1
     var output = TileOutput(
-      c: problem.c, ldc: problem.ldc, laneStart: 0, laneEnd: lanes, alpha: problem.alpha, rowBias: nil, colBias: nil,
-      accumulate: problem.accumulate || !firstBlock)
+      c: problem.c, rowStride: problem.cTransposed ? 1 : problem.ldc, laneStride: laneStride, laneStart: 0,
+      laneEnd: lanes, alpha: problem.alpha, rowBias: nil, colBias: nil, accumulate: problem.accumulate || !firstBlock,
+      clamped: activation.kind != .none, clampLow: activation.clampLow, clampHigh: activation.clampHigh)
     if firstBlock, let bias = problem.rowBias { output.rowBias = bias }
     var panel = 0
     while panel < panels {
       let count = min(4, panels - panel)
       let j0 = panel * lanes
-      output.c = problem.c + j0
+      output.c = problem.c + j0 * laneStride
       if firstBlock, let bias = problem.colBias { output.colBias = bias + j0 }
       let b = problem.bPacked ? problem.b + panel * panelStride + k0 * lanes : problem.b + k0 * problem.ldb + j0
       let lastLanes = min(lanes, n - (panel + count - 1) * lanes)
@@ -390,7 +456,7 @@ enum FloatGemm {
       let value = panel == 0 ? c0 : panel == 1 ? c1 : panel == 2 ? c2 : c3
       if panel == panels - 1 { out.laneEnd = lastLanes }
       out.write(0, value)
-      out.c += lanes
+      out.c += lanes * out.laneStride
       if let bias = out.colBias { out.colBias = bias + lanes }
     }
   }
@@ -418,7 +484,9 @@ enum FloatGemm {
   struct TileOutput {
     /// Row 0, lane 0 of the tile in C.
     var c: UnsafeMutablePointer<Float>
-    var ldc: Int
+    /// Floats between two rows and between two lanes of C: (ldc, 1), or (1, ldc) when C is transposed.
+    var rowStride: Int
+    var laneStride: Int
     /// Lanes written: all NR, or the valid ones of an edge tile.
     var laneStart: Int
     var laneEnd: Int
@@ -428,6 +496,10 @@ enum FloatGemm {
     /// At the tile's lane 0; NR lanes readable.
     var colBias: UnsafePointer<Float>?
     var accumulate: Bool
+    /// Results are clamped to `clampLow...clampHigh` as they are stored (Relu, Clip; the final K block).
+    var clamped: Bool
+    var clampLow: Float
+    var clampHigh: Float
 
     @inline(__always)
     func write(_ row: Int, _ accumulator: Vector) {
@@ -435,15 +507,27 @@ enum FloatGemm {
       if alpha != 1 { value *= alpha }
       if let bias = rowBias { value += Vector(repeating: bias[row]) }
       if let bias = colBias { value += FloatGemm.load(bias) }
-      let out = c + row * ldc
-      if laneStart == 0 && laneEnd == Vector.scalarCount {
+      let out = c + row * rowStride
+      if laneStride == 1 && laneStart == 0 && laneEnd == Vector.scalarCount {
         if accumulate { value += FloatGemm.load(out) }
+        if clamped { value = FloatActivation.clamp(value, clampLow, clampHigh) }
         FloatGemm.store(value, out)
-      } else if accumulate {
-        for lane in laneStart..<laneEnd { out[lane] += value[lane] }
       } else {
-        for lane in laneStart..<laneEnd { out[lane] = value[lane] }
+        writeLanes(out, value)
       }
+    }
+
+    /// The lanes of an edge tile, or of a transposed C.
+    @inline(never)
+    func writeLanes(_ out: UnsafeMutablePointer<Float>, _ result: Vector) {
+      var value = result
+      if accumulate {
+        var prior = Vector()
+        for lane in laneStart..<laneEnd { prior[lane] = out[lane * laneStride] }
+        value += prior
+      }
+      if clamped { value = FloatActivation.clamp(value, clampLow, clampHigh) }
+      for lane in laneStart..<laneEnd { out[lane * laneStride] = value[lane] }
     }
   }
 
