@@ -13,9 +13,11 @@ final class ActivationFusionTests: XCTestCase {
   private func scalar(_ name: String, _ value: Float) -> Tensor { tensor(name, [], [value]) }
 
   private func constantNode(_ name: String, _ value: Float) -> Node {
-    Node(name: name, opType: "Constant", inputs: [], outputs: [name], attributes: [
-      Attribute(name: "value", value: .tensor(scalar("", value)))
-    ])
+    Node(
+      name: name, opType: "Constant", inputs: [], outputs: [name],
+      attributes: [
+        Attribute(name: "value", value: .tensor(scalar("", value)))
+      ])
   }
 
   /// A Conv (2 -> 3 channels, 3x3, pads 1) of `x` [1, 2, 5, 6] into "c", with W and B.
@@ -95,58 +97,79 @@ final class ActivationFusionTests: XCTestCase {
 
   func testRelu() throws {
     let relu = [Node(name: "act", opType: "Relu", inputs: ["c"], outputs: ["y"])]
-    assertFused(graph([conv()] + relu, convInitializers(), outputs: ["y"]), opset: 13, activation: "Relu", parameters: nil)
+    assertFused(
+      graph([conv()] + relu, convInitializers(), outputs: ["y"]), opset: 13, activation: "Relu", parameters: nil)
     try assertSameResults(relu, opset: 13)
   }
 
   func testLeakyReluAndHardSigmoidCarryTheirAttributes() throws {
     let leaky = [
-      Node(name: "act", opType: "LeakyRelu", inputs: ["c"], outputs: ["y"], attributes: [Attribute(name: "alpha", value: .float(0.3))])
+      Node(
+        name: "act", opType: "LeakyRelu", inputs: ["c"], outputs: ["y"],
+        attributes: [Attribute(name: "alpha", value: .float(0.3))])
     ]
-    assertFused(graph([conv()] + leaky, convInitializers(), outputs: ["y"]), opset: 13, activation: "LeakyRelu", parameters: [0.3])
+    assertFused(
+      graph([conv()] + leaky, convInitializers(), outputs: ["y"]), opset: 13, activation: "LeakyRelu", parameters: [0.3]
+    )
     try assertSameResults(leaky, opset: 13)
     let defaultLeaky = [Node(name: "act", opType: "LeakyRelu", inputs: ["c"], outputs: ["y"])]
     assertFused(
-      graph([conv()] + defaultLeaky, convInitializers(), outputs: ["y"]), opset: 13, activation: "LeakyRelu", parameters: [0.01])
+      graph([conv()] + defaultLeaky, convInitializers(), outputs: ["y"]), opset: 13, activation: "LeakyRelu",
+      parameters: [0.01])
     let hard = [
-      Node(name: "act", opType: "HardSigmoid", inputs: ["c"], outputs: ["y"], attributes: [Attribute(name: "alpha", value: .float(0.25))])
+      Node(
+        name: "act", opType: "HardSigmoid", inputs: ["c"], outputs: ["y"],
+        attributes: [Attribute(name: "alpha", value: .float(0.25))])
     ]
     assertFused(
-      graph([conv()] + hard, convInitializers(), outputs: ["y"]), opset: 13, activation: "HardSigmoid", parameters: [0.25, 0.5])
+      graph([conv()] + hard, convInitializers(), outputs: ["y"]), opset: 13, activation: "HardSigmoid",
+      parameters: [0.25, 0.5])
     try assertSameResults(hard, opset: 13)
   }
 
   func testSigmoidTanhAndHardSwish() throws {
     for op in ["Sigmoid", "Tanh"] {
       let nodes = [Node(name: "act", opType: op, inputs: ["c"], outputs: ["y"])]
-      assertFused(graph([conv()] + nodes, convInitializers(), outputs: ["y"]), opset: 13, activation: op, parameters: nil)
+      assertFused(
+        graph([conv()] + nodes, convInitializers(), outputs: ["y"]), opset: 13, activation: op, parameters: nil)
       try assertSameResults(nodes, opset: 13)
     }
     let hardSwish = [Node(name: "act", opType: "HardSwish", inputs: ["c"], outputs: ["y"])]
-    assertFused(graph([conv()] + hardSwish, convInitializers(), outputs: ["y"]), opset: 14, activation: "HardSwish", parameters: nil)
+    assertFused(
+      graph([conv()] + hardSwish, convInitializers(), outputs: ["y"]), opset: 14, activation: "HardSwish",
+      parameters: nil)
     try assertSameResults(hardSwish, opset: 14)
   }
 
   func testClipBoundsFromAttributesInputsAndConstants() throws {
     // Opset 6: attributes.
     let attributes = [
-      Node(name: "act", opType: "Clip", inputs: ["c"], outputs: ["y"], attributes: [
-        Attribute(name: "min", value: .float(-1)), Attribute(name: "max", value: .float(2)),
-      ])
+      Node(
+        name: "act", opType: "Clip", inputs: ["c"], outputs: ["y"],
+        attributes: [
+          Attribute(name: "min", value: .float(-1)), Attribute(name: "max", value: .float(2)),
+        ])
     ]
-    assertFused(graph([conv()] + attributes, convInitializers(), outputs: ["y"]), opset: 6, activation: "Clip", parameters: [-1, 2])
+    assertFused(
+      graph([conv()] + attributes, convInitializers(), outputs: ["y"]), opset: 6, activation: "Clip",
+      parameters: [-1, 2])
     try assertSameResults(attributes, opset: 6)
     // Opset 11+: initializers, Constant nodes, an omitted min.
     let inputs = [Node(name: "act", opType: "Clip", inputs: ["c", "low", "high"], outputs: ["y"])]
     let bounds = [scalar("low", 0), scalar("high", 6)]
-    assertFused(graph([conv()] + inputs, convInitializers() + bounds, outputs: ["y"]), opset: 13, activation: "Clip", parameters: [0, 6])
+    assertFused(
+      graph([conv()] + inputs, convInitializers() + bounds, outputs: ["y"]), opset: 13, activation: "Clip",
+      parameters: [0, 6])
     try assertSameResults(inputs, bounds, opset: 13)
     let constants = [constantNode("low", -0.5), constantNode("high", 1.5)] + inputs
-    assertFused(graph([conv()] + constants, convInitializers(), outputs: ["y"]), opset: 12, activation: "Clip", parameters: [-0.5, 1.5])
+    assertFused(
+      graph([conv()] + constants, convInitializers(), outputs: ["y"]), opset: 12, activation: "Clip",
+      parameters: [-0.5, 1.5])
     try assertSameResults(constants, opset: 12)
     let upperOnly = [Node(name: "act", opType: "Clip", inputs: ["c", "", "high"], outputs: ["y"])]
     assertFused(
-      graph([conv()] + upperOnly, convInitializers() + [scalar("high", 1)], outputs: ["y"]), opset: 13, activation: "Clip",
+      graph([conv()] + upperOnly, convInitializers() + [scalar("high", 1)], outputs: ["y"]), opset: 13,
+      activation: "Clip",
       parameters: [-Float.greatestFiniteMagnitude, 1])
     try assertSameResults(upperOnly, [scalar("high", 1)], opset: 13)
   }
@@ -186,21 +209,25 @@ final class ActivationFusionTests: XCTestCase {
   func testConvOutputWithAnotherReaderOrAsGraphOutputStays() {
     let relu = Node(name: "act", opType: "Relu", inputs: ["c"], outputs: ["y"])
     let shared = graph(
-      [conv(), relu, Node(name: "neg", opType: "Neg", inputs: ["c"], outputs: ["n"])], convInitializers(), outputs: ["y", "n"])
+      [conv(), relu, Node(name: "neg", opType: "Neg", inputs: ["c"], outputs: ["n"])], convInitializers(),
+      outputs: ["y", "n"])
     XCTAssertEqual(ActivationFusion.fuse(shared, opset: 13), shared)
     let exposed = graph([conv(), relu], convInitializers(), outputs: ["y", "c"])
     XCTAssertEqual(ActivationFusion.fuse(exposed, opset: 13), exposed)
     // Clip bounds computed at run time.
     var runtimeBounds = graph(
-      [conv(), Node(name: "act", opType: "Clip", inputs: ["c", "low"], outputs: ["y"])], convInitializers(), outputs: ["y"])
+      [conv(), Node(name: "act", opType: "Clip", inputs: ["c", "low"], outputs: ["y"])], convInitializers(),
+      outputs: ["y"])
     runtimeBounds.inputs.append(ValueInfo(name: "low", type: .tensor(elementType: DataType.float.rawValue, shape: [])))
     XCTAssertEqual(ActivationFusion.fuse(runtimeBounds, opset: 13), runtimeBounds)
     // Activations of other operators, and activations that are not supported.
     let transposed = graph(
-      [Node(name: "t", opType: "ConvTranspose", inputs: ["x", "W"], outputs: ["c"]), relu], convInitializers(), outputs: ["y"])
+      [Node(name: "t", opType: "ConvTranspose", inputs: ["x", "W"], outputs: ["c"]), relu], convInitializers(),
+      outputs: ["y"])
     XCTAssertEqual(ActivationFusion.fuse(transposed, opset: 13), transposed)
     let softplus = graph(
-      [conv(), Node(name: "act", opType: "Softplus", inputs: ["c"], outputs: ["y"])], convInitializers(), outputs: ["y"])
+      [conv(), Node(name: "act", opType: "Softplus", inputs: ["c"], outputs: ["y"])], convInitializers(), outputs: ["y"]
+    )
     XCTAssertEqual(ActivationFusion.fuse(softplus, opset: 13), softplus)
   }
 
@@ -209,11 +236,14 @@ final class ActivationFusionTests: XCTestCase {
     let branch = Graph(
       nodes: [conv(output: "bc"), Node(name: "act", opType: "Relu", inputs: ["bc"], outputs: ["t"])],
       outputs: [ValueInfo(name: "t", type: nil)])
-    let other = Graph(nodes: [Node(opType: "Neg", inputs: ["x"], outputs: ["e"])], outputs: [ValueInfo(name: "e", type: nil)])
+    let other = Graph(
+      nodes: [Node(opType: "Neg", inputs: ["x"], outputs: ["e"])], outputs: [ValueInfo(name: "e", type: nil)])
     let flag = Tensor(name: "flag", dataType: .bool, dims: [], bytes: [1])
     let ifNode = Node(
       name: "if", opType: "If", inputs: ["flag"], outputs: ["y"],
-      attributes: [Attribute(name: "then_branch", value: .graph(branch)), Attribute(name: "else_branch", value: .graph(other))])
+      attributes: [
+        Attribute(name: "then_branch", value: .graph(branch)), Attribute(name: "else_branch", value: .graph(other)),
+      ])
     let outer = graph([ifNode], convInitializers() + [flag], outputs: ["y"])
     let fused = ActivationFusion.fuse(outer, opset: 13)
     guard case .graph(let rewritten)? = fused.nodes[0].attribute("then_branch") else { return XCTFail("no branch") }
@@ -226,9 +256,12 @@ final class ActivationFusionTests: XCTestCase {
       nodes: [Node(opType: "Abs", inputs: ["c"], outputs: ["t"])], outputs: [ValueInfo(name: "t", type: nil)])
     let readingIf = Node(
       name: "if", opType: "If", inputs: ["flag"], outputs: ["z"],
-      attributes: [Attribute(name: "then_branch", value: .graph(reader)), Attribute(name: "else_branch", value: .graph(other))])
+      attributes: [
+        Attribute(name: "then_branch", value: .graph(reader)), Attribute(name: "else_branch", value: .graph(other)),
+      ])
     let shared = graph(
-      [conv(), Node(name: "act", opType: "Relu", inputs: ["c"], outputs: ["y"]), readingIf], convInitializers() + [flag],
+      [conv(), Node(name: "act", opType: "Relu", inputs: ["c"], outputs: ["y"]), readingIf],
+      convInitializers() + [flag],
       outputs: ["y", "z"])
     XCTAssertEqual(ActivationFusion.fuse(shared, opset: 13), shared)
   }

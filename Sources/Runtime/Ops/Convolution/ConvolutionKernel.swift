@@ -36,15 +36,27 @@ public struct ConvolutionKernel {
   var phases = ConvPhases()
   /// im2col: for every row of col (channel, kd, kh, kw), the tap's offset within a depth slice.
   var tapOffsets: Storage?
-  /// im2col: output rows (of one depth slice) per chunk (transpose: input rows), and the floats
-  /// between two rows of the chunk's col buffer and of its flat result.
+  /// im2col: output rows (of one depth slice) per chunk (transpose: input rows; depthwise: 0 when the
+  /// blocks go to the flat scratch, 1 when they go straight into Y), and the floats between two rows of
+  /// the chunk's col buffer and of its flat result.
   var rowsPerChunk = 0
   var chunkStride = 0
   /// im2col: 1x1 kernel on a 2-D image: col is the phased planes themselves.
   var directColumns = false
+  /// im2col on a 2-D image, channels as rows: no col, the product reads every row of col where it is in
+  /// the phased planes (`columnOffsets`: channel, tap by tap).
+  var indirectColumns: Storage?
   /// im2col: where col and the flat result start in scratch (after the phased planes).
   var columnsOffset = 0
   var resultOffset = 0
+  /// depthwise: the blocks of output positions of one plane (`DepthwiseBlock`).
+  var depthwiseBlocks: Storage?
+  var depthwiseBlockCount = 0
+  /// depthwise, masked planes: the lanes each block's taps may read (see `DepthwiseBlock`).
+  var depthwiseMasks: Storage?
+  /// depthwise: channels computed together, and the floats between their flat results in scratch.
+  var depthwiseGroup = 1
+  var depthwiseFlatStride = 0
   /// transpose: where the product's tail scratch starts, after one chunk of col.
   var tailOffset = 0
 
@@ -83,7 +95,7 @@ public struct ConvolutionKernel {
   @inline(__always)
   func product(
     group g: Int, b: UnsafePointer<Float>, ldb: Int, padded: Bool, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-    bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>?
+    bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>?, bRowOffsets: UnsafePointer<Int>? = nil
   ) {
     let mg = outGroupChannels
     var problem: FloatGemm.Problem
@@ -98,6 +110,7 @@ public struct ConvolutionKernel {
         m: mg, n: n, k: gemmK, a: packedWeights(g), aPacked: true, b: b, ldb: ldb, bRowsPadded: padded, c: c,
         ldc: ldc)
       if let bias = bias { problem.rowBias = bias + g * mg }
+      problem.bRowOffsets = bRowOffsets
     }
     problem.activation = activation
     FloatGemm.multiply(problem, scratch: scratch)
@@ -136,11 +149,12 @@ public struct ConvolutionKernel {
     let offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
     let planeTaps = w.kernelH * w.kernelW
     let columns = phases.columns
+    let rowOffsets = indirectColumns.map { UnsafePointer($0.typed(Int.self)) }
     for n in 0..<batch {
       for g in 0..<group {
         let image = x + (n * inChannels + g * cg) * w.imageSize
         for c in 0..<cg {
-          phases.fill(w, image + c * w.imageSize, into: planes + c * phases.channelStride, interiorOnly: false)
+          phases.fill(image + c * w.imageSize, into: planes + c * phases.channelStride, interiorOnly: false)
         }
         let out = y + (n * outChannels + g * mg) * positions
         for gd in 0..<w.gridD {
@@ -152,7 +166,10 @@ public struct ConvolutionKernel {
             let first = start * columns
             var b: UnsafePointer<Float>
             var ldb: Int
-            if directColumns {
+            if rowOffsets != nil {
+              b = UnsafePointer(planes) + first
+              ldb = 0
+            } else if directColumns {
               b = UnsafePointer(planes) + offsets[0] + first
               ldb = phases.channelStride
             } else {
@@ -181,7 +198,7 @@ public struct ConvolutionKernel {
               // Flat rows: computed with their junk columns, then copied row by row.
               product(
                 group: g, b: b, ldb: ldb, padded: true, n: count, c: result, ldc: chunkStride, bias: bias,
-                scratch: nil)
+                scratch: nil, bRowOffsets: rowOffsets)
               for m in 0..<mg {
                 ConvPhases.compact(
                   UnsafePointer(result) + m * chunkStride, pitch: columns, rows: end - start, width: w.gridW,
@@ -189,7 +206,8 @@ public struct ConvolutionKernel {
               }
             } else {
               product(
-                group: g, b: b, ldb: ldb, padded: true, n: count, c: target, ldc: positions, bias: bias, scratch: nil)
+                group: g, b: b, ldb: ldb, padded: true, n: count, c: target, ldc: positions, bias: bias, scratch: nil,
+                bRowOffsets: rowOffsets)
             }
             start = end
           }

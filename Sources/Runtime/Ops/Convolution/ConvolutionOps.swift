@@ -96,11 +96,20 @@ enum ConvolutionOps {
     if cg == 1 && plan.group > 1 {
       plan.strategy = .depthwise
       plan.weights = weights
-      plan.phases = ConvPhases(window)
+      // Short rows keep the image's rows when W needs no split and the mask table stays small; planes
+      // of two or three vectors do better padded, several channels at a time (measured, vww_mobilenet).
+      let planeSize = window.gridH * window.gridW
+      let masked =
+        ConvPhases.canMask(window) && window.gridW < 2 * lanes && (planeSize <= lanes || planeSize > 3 * lanes)
+        && planeSize * window.kernelW * 4 <= 16 * 1024
+      plan.phases = ConvPhases(window, masked: masked)
       plan.tapOffsets = tapOffsets(plan.phases, window)
+      ConvolutionKernel.planDepthwise(&plan)
       let flat = plan.phases.flatCount(rows: window.gridH, gridW: window.gridW)
-      plan.columnsOffset = plan.phases.channelStride
-      return plan.phases.channelStride + FloatGemm.roundUp(flat, lanes) + lanes
+      let group = plan.depthwiseGroup
+      plan.depthwiseFlatStride = FloatGemm.roundUp(flat, lanes) + lanes
+      plan.columnsOffset = group * plan.phases.channelStride
+      return plan.columnsOffset + group * plan.depthwiseFlatStride
     }
     let pointwise =
       taps == 1 && window.strideD == 1 && window.strideH == 1 && window.strideW == 1 && window.padD == 0
@@ -167,9 +176,27 @@ enum ConvolutionOps {
     if pointwise {
       return plan.swapped ? 0 : FloatGemm.tailScratchCount(n: outputs, k: k, bPackedOrPadded: false)
     }
+    // A 2-D image with the channels as rows (and more than one): the product reads col where it is.
+    if !plan.directColumns && !plan.swapped && mg > 1 && window.imageD == 1 && window.kernelD == 1 {
+      let taps = UnsafePointer(plan.tapOffsets.unsafelyUnwrapped.typed(Int.self))
+      var offsets: [Int] = []
+      for c in 0..<cg {
+        for t in 0..<window.taps { offsets.append(c * plan.phases.channelStride + taps[t]) }
+      }
+      plan.indirectColumns = Storage(values: offsets)
+      // No col: chunks as large as the flat result's budget allows.
+      let columns = plan.phases.columns
+      plan.rowsPerChunk =
+        columns == window.gridW
+        ? window.gridH : max(1, min(window.gridH, im2colBudget / max(mg * columns, 1)))
+      let chunk = plan.phases.flatCount(rows: plan.rowsPerChunk, gridW: window.gridW)
+      plan.chunkStride = FloatGemm.roundUp(max(chunk, 1), lanes)
+      compacted = plan.rowsPerChunk > 1 && columns != window.gridW
+    }
     // Scratch: the phased planes of one group, then col, then the flat result when rows are compacted.
     plan.columnsOffset = cg * plan.phases.channelStride
-    plan.resultOffset = plan.columnsOffset + (plan.directColumns ? 0 : k * plan.chunkStride)
+    let columnFloats = plan.directColumns || plan.indirectColumns != nil ? 0 : k * plan.chunkStride
+    plan.resultOffset = plan.columnsOffset + columnFloats
     return plan.resultOffset + (compacted ? mg * plan.chunkStride : 0)
   }
 

@@ -18,91 +18,169 @@ struct ConvPhases {
   var depthStride = 0
   /// Floats of one channel: every depth slice.
   var channelStride = 0
-  /// Bit `a * strideW + b` is set when some tap reads phase (a, b); other phases are not filled.
-  var usedPhases: UInt64 = 0
+  /// `masked`: W is neither padded nor split (stride 1 across W, as many output columns as image columns):
+  /// planes keep the image's rows as they are (pitch `imageW`, one copy per channel when H is not split
+  /// either), and the W padding is applied by masking the loads of the taps that reach past a row's ends.
+  /// Each plane then starts `lead` floats into its `planeStride`, for the taps that reach left of it.
+  var masked = false
+  var lead = 0
+  /// The row copies that fill one channel, planned once: `copyCount` entries of `CopyRun`.
+  var copies: Storage?
+  var copyCount = 0
+
+  /// Rows `rowCount` of `count` image elements each, `step` floats apart from `source` in the image and
+  /// `columns` apart from `target` in the planes; the first `whole` in whole vectors.
+  struct CopyRun {
+    var source: Int
+    var target: Int
+    var step: Int
+    var rowCount: Int
+    var count: Int
+    var whole: Int
+    /// Stride 2: where the odd elements of the same source rows go (the other W phase, with as many
+    /// elements), or -1.
+    var odd: Int = -1
+  }
 
   init() {}
 
-  init(_ w: ConvWindow) {
+  /// Whether `masked` planes can hold this window.
+  static func canMask(_ w: ConvWindow) -> Bool {
+    w.strideW == 1 && w.gridW == w.imageW && w.imageD == 1 && w.kernelD == 1
+  }
+
+  init(_ w: ConvWindow, masked: Bool = false) {
+    self.masked = masked
     strideH = w.strideH
-    strideW = w.strideW
+    strideW = masked ? 1 : w.strideW
     rows = w.gridH + (w.kernelH - 1) * w.dilationH / w.strideH
-    columns = w.gridW + (w.kernelW - 1) * w.dilationW / w.strideW
-    planeStride = rows * columns + 2 * FloatGemm.nr
+    columns = masked ? w.imageW : w.gridW + (w.kernelW - 1) * w.dilationW / w.strideW
+    lead = masked ? w.padW : 0
+    planeStride = lead + rows * columns + 2 * FloatGemm.nr + (masked ? (w.kernelW - 1) * w.dilationW : 0)
     depthStride = strideH * strideW * planeStride
     channelStride = w.imageD * depthStride
+    var used = [Bool](repeating: false, count: strideH * strideW)
     for kh in 0..<w.kernelH {
       for kw in 0..<w.kernelW {
-        let phase = (kh * w.dilationH) % strideH * strideW + (kw * w.dilationW) % strideW
-        if phase < 64 { usedPhases |= 1 << UInt64(phase) }
+        used[(kh * w.dilationH) % strideH * strideW + (kw * w.dilationW) % strideW] = true
       }
     }
-    if strideH * strideW > 64 { usedPhases = ~0 }
+    // Rows are written in order in whole vectors: what a row writes past its end (zeros) lands in padding
+    // or in the next row, which is written afterwards. The reads past a row's end must stay inside the
+    // image, and the last row is exact.
+    var runs: [CopyRun] = []
+    let lanes = FloatGemm.nr
+    for id in 0..<w.imageD {
+      for a in 0..<strideH {
+        let validRows = ConvWindow.validRange(offset: a - w.padH, stride: strideH, grid: rows, image: w.imageH)
+        if masked {
+          // Whole image rows; consecutive rows of the image are one copy.
+          let rowCount = validRows.upper - validRows.lower
+          if rowCount == 0 { continue }
+          let source = (validRows.lower * strideH + a - w.padH) * w.imageW
+          let target = a * planeStride + lead + validRows.lower * columns
+          let step = strideH * w.imageW
+          let (copies, count) = strideH == 1 ? (1, rowCount * w.imageW) : (rowCount, w.imageW)
+          let reads = FloatGemm.roundUp(count, lanes)
+          let readable = w.imageSize - reads - source
+          let whole = readable < 0 ? 0 : min(copies - 1, readable / step + 1)
+          runs.append(CopyRun(source: source, target: target, step: step, rowCount: copies, count: count, whole: whole))
+          continue
+        }
+        for b in 0..<strideW where used[a * strideW + b] {
+          let cols = ConvWindow.validRange(offset: b - w.padW, stride: strideW, grid: columns, image: w.imageW)
+          let count = cols.upper - cols.lower
+          let rowCount = validRows.upper - validRows.lower
+          if count == 0 || rowCount == 0 { continue }
+          let source =
+            (id * w.imageH + validRows.lower * strideH + a - w.padH) * w.imageW + cols.lower * strideW + b - w.padW
+          let step = strideH * w.imageW
+          let reads = FloatGemm.roundUp(count, lanes) * strideW
+          let readable = w.imageSize - reads - source
+          var whole = readable < 0 ? 0 : min(rowCount - 1, readable / step + 1)
+          if strideW > 2 { whole = 0 }
+          let target = id * depthStride + (a * strideW + b) * planeStride + validRows.lower * columns + cols.lower
+          // Stride 2: a phase whose elements are the odd ones of the previous phase's rows joins its run.
+          if strideW == 2, b == 1, let last = runs.last, last.odd < 0, abs(last.source - source) == 1,
+            last.rowCount == rowCount, last.count == count, last.step == step,
+            last.target >= id * depthStride + a * strideW * planeStride
+          {
+            let first = min(last.source, source)
+            let reads2 = FloatGemm.roundUp(count, lanes) * 2
+            let readable2 = w.imageSize - reads2 - first
+            var joined = last
+            joined.source = first
+            joined.target = first == source ? target : last.target
+            joined.odd = first == source ? last.target : target
+            joined.whole = readable2 < 0 ? 0 : min(rowCount - 1, readable2 / step + 1)
+            runs[runs.count - 1] = joined
+            continue
+          }
+          runs.append(
+            CopyRun(source: source, target: target, step: step, rowCount: rowCount, count: count, whole: whole))
+        }
+      }
+    }
+    copyCount = runs.count
+    copies = Storage(values: runs)
   }
 
   /// Flat floats of output rows `0..<count` (every row `columns` apart, the last one `gridW` long).
   @inline(__always)
   func flatCount(rows count: Int, gridW: Int) -> Int { count == 0 ? 0 : (count - 1) * columns + gridW }
 
-  @inline(__always)
-  func isUsed(_ phase: Int) -> Bool { phase >= 64 || usedPhases & (1 << UInt64(phase)) != 0 }
-
   /// Offset of tap `(kh, kw)` from a depth slice's start.
   func tapOffset(_ w: ConvWindow, kh: Int, kw: Int) -> Int {
     let h = kh * w.dilationH
     let v = kw * w.dilationW
+    if masked { return (h % strideH) * planeStride + lead + (h / strideH) * columns + v - w.padW }
     return ((h % strideH) * strideW + v % strideW) * planeStride + (h / strideH) * columns + v / strideW
   }
 
   /// Fills one channel (the D x H x W image at `image`) into `target` (`channelStride` floats).
   /// With `interiorOnly`, only the elements that come from the image are written: the padding must
   /// already be zero (a buffer zeroed once and reused for channel after channel).
-  func fill(
-    _ w: ConvWindow, _ image: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, interiorOnly: Bool
-  ) {
-    let lanes = FloatGemm.nr
-    for id in 0..<w.imageD {
-      for a in 0..<strideH {
-        let validRows = ConvWindow.validRange(offset: a - w.padH, stride: strideH, grid: rows, image: w.imageH)
-        for b in 0..<strideW where isUsed(a * strideW + b) {
-          let plane = target + id * depthStride + (a * strideW + b) * planeStride
-          if !interiorOnly { FloatGemm.zero(plane, planeStride) }
-          let cols = ConvWindow.validRange(offset: b - w.padW, stride: strideW, grid: columns, image: w.imageW)
-          let count = cols.upper - cols.lower
-          let rowCount = validRows.upper - validRows.lower
-          if count == 0 || rowCount == 0 { continue }
-          // Offsets from the image's start of the first row's first element, and between rows.
-          let first =
-            (id * w.imageH + validRows.lower * strideH + a - w.padH) * w.imageW + cols.lower * strideW + b - w.padW
-          let step = strideH * w.imageW
-          var source = image + first
-          var out = plane + validRows.lower * columns + cols.lower
-          // Rows are written in order in whole vectors: what a row writes past its end (zeros) lands
-          // in padding or in the next row, which is written afterwards. The reads past a row's end
-          // must stay inside the image, and the last row is exact.
-          let reads = FloatGemm.roundUp(count, lanes) * strideW
-          let readable = w.imageSize - reads - first
-          var whole = readable < 0 ? 0 : min(rowCount - 1, readable / step + 1)
-          if strideW > 2 { whole = 0 }
-          if strideW == 1 {
-            for _ in 0..<whole {
-              FloatGemm.copyWhole(source, out, count)
-              source += step
-              out += columns
-            }
-          } else if strideW == 2 {
-            for _ in 0..<whole {
-              FloatGemm.copyEvenWhole(source, out, count)
-              source += step
-              out += columns
-            }
-          }
-          for _ in whole..<rowCount {
-            ConvPhases.gather(source, out, count, stride: strideW)
-            source += step
-            out += columns
-          }
+  @inline(__always)
+  func fill(_ image: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, interiorOnly: Bool) {
+    if !interiorOnly { FloatGemm.zero(target, channelStride) }
+    let runs = UnsafePointer(copies.unsafelyUnwrapped.typed(CopyRun.self))
+    for index in 0..<copyCount {
+      let run = runs[index]
+      var source = image + run.source
+      var out = target + run.target
+      if strideW == 1 {
+        for _ in 0..<run.whole {
+          FloatGemm.copyWhole(source, out, run.count)
+          source += run.step
+          out += columns
         }
+      } else if strideW == 2 && run.odd >= 0 {
+        var odd = target + run.odd
+        for _ in 0..<run.whole {
+          FloatGemm.copyPairWhole(source, out, odd, run.count)
+          source += run.step
+          out += columns
+          odd += columns
+        }
+        for _ in run.whole..<run.rowCount {
+          ConvPhases.gather(source, out, run.count, stride: 2)
+          ConvPhases.gather(source + 1, odd, run.count, stride: 2)
+          source += run.step
+          out += columns
+          odd += columns
+        }
+        continue
+      } else if strideW == 2 {
+        for _ in 0..<run.whole {
+          FloatGemm.copyEvenWhole(source, out, run.count)
+          source += run.step
+          out += columns
+        }
+      }
+      for _ in run.whole..<run.rowCount {
+        ConvPhases.gather(source, out, run.count, stride: strideW)
+        source += run.step
+        out += columns
       }
     }
   }

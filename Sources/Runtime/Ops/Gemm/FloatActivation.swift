@@ -28,6 +28,9 @@ struct FloatActivation: Equatable {
   var b: Float = 0
   var c: Float = 0
   var d: Float = 0
+  /// `hardSwishChain`: 1 / d rounded, when both are normal numbers (else 0): the division is then done
+  /// as a product and two fused multiply-adds where the target has them (see `divide`).
+  var reciprocal: Float = 0
 
   static var none: FloatActivation { FloatActivation() }
 
@@ -46,6 +49,7 @@ struct FloatActivation: Equatable {
     self.b = b
     self.c = c
     self.d = d
+    if kind == .hardSwishChain && d.isNormal && (1 / d).isNormal { reciprocal = 1 / d }
   }
 
   /// FusedConv's attributes: nil when the name is not an activation onnx-quant implements or the
@@ -143,10 +147,29 @@ struct FloatActivation: Equatable {
       let y = x * Float(1.0 / 6.0) + Vector(repeating: 0.5)
       return x * FloatActivation.clamp(y, 0, 1)
     case .hardSwishChain:
-      return x * FloatActivation.clamp(x + a, b, c) / Vector(repeating: d)
+      return divide(x * FloatActivation.clamp(x + a, b, c))
     case .sigmoid, .tanh:
       return applyByLane(x)
     }
+  }
+
+  /// `t / d`, correctly rounded. With fused multiply-adds, Markstein's correction of the product by the
+  /// rounded reciprocal: q = t * (1/d), u = q * d - t (exact), q - u * (1/d) is the correctly rounded
+  /// quotient whenever it is a normal number or zero (checked over every float for d = 3 and 6, with
+  /// clang); infinities and NaN keep q. A division takes several times as long (vdivps).
+  @inline(__always)
+  func divide(_ t: FloatGemm.Vector) -> FloatGemm.Vector {
+    typealias Vector = FloatGemm.Vector
+    #if arch(arm64) || ONNXQ_FMA
+      if reciprocal != 0 {
+        // `t * -1`, not `-t`: the standard library negates vectors as `0 - t`, which loses -0.
+        let q = t * reciprocal
+        let u = (t * -1).addingProduct(q, Vector(repeating: d))
+        let result = q.addingProduct(u, Vector(repeating: -reciprocal))
+        return FloatActivation.select(q * 0 .== 0, result, q)
+      }
+    #endif
+    return t / Vector(repeating: d)
   }
 
   /// Sigmoid and Tanh, one lane at a time through the C library (kept out of the callers' loops).
@@ -160,21 +183,55 @@ struct FloatActivation: Equatable {
   /// Applies the activation to `count` floats in place.
   @inline(never)
   func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
-    if kind == .none { return }
+    // One loop per kind, the kind a constant in each (the switch in `apply` folds away).
+    switch kind {
+    case .none: return
+    case .relu, .clip: applyLoop(.clip, values, count)
+    case .leakyRelu: applyLoop(.leakyRelu, values, count)
+    case .hardSigmoid: applyLoop(.hardSigmoid, values, count)
+    case .hardSwish: applyLoop(.hardSwish, values, count)
+    case .hardSwishChain: applyLoop(.hardSwishChain, values, count)
+    case .sigmoid, .tanh: applyLoop(kind, values, count)
+    }
+  }
+
+  @inline(__always)
+  func applyLoop(_ constant: Kind, _ values: UnsafeMutablePointer<Float>, _ count: Int) {
+    var activation = self
+    if constant == .clip {
+      activation = FloatActivation(.clip, clampLow, clampHigh)
+    } else {
+      activation.kind = constant
+    }
     let lanes = FloatGemm.nr
     var index = 0
     while index + lanes <= count {
-      FloatGemm.store(apply(FloatGemm.load(values + index)), values + index)
+      FloatGemm.store(activation.apply(FloatGemm.load(values + index)), values + index)
       index += lanes
     }
     while index < count {
-      values[index] = apply(values[index])
+      values[index] = activation.apply(values[index])
       index += 1
     }
   }
 }
 
 extension FloatActivation {
+  @inline(__always)
+  func applyRows(_ constant: Kind, _ c: UnsafeMutablePointer<Float>, _ rows: Int, _ rowStride: Int) {
+    var activation = self
+    if constant == .clip {
+      activation = FloatActivation(.clip, clampLow, clampHigh)
+    } else {
+      activation.kind = constant
+    }
+    var p = c
+    for _ in 0..<rows {
+      FloatGemm.store(activation.apply(FloatGemm.load(p)), p)
+      p += rowStride
+    }
+  }
+
   /// Applies the activation in place to `rows` rows of lanes `laneStart..<laneEnd` of a tile of C
   /// (`rowStride` and `laneStride` floats apart).
   @inline(never)
@@ -182,7 +239,17 @@ extension FloatActivation {
     _ c: UnsafeMutablePointer<Float>, rows: Int, rowStride: Int, laneStride: Int, laneStart: Int, laneEnd: Int
   ) {
     if kind == .none { return }
-    if laneStride == 1 {
+    if laneStride == 1 && laneStart == 0 && laneEnd == FloatGemm.nr {
+      switch kind {
+      case .none: return
+      case .relu, .clip: applyRows(.clip, c, rows, rowStride)
+      case .leakyRelu: applyRows(.leakyRelu, c, rows, rowStride)
+      case .hardSigmoid: applyRows(.hardSigmoid, c, rows, rowStride)
+      case .hardSwish: applyRows(.hardSwish, c, rows, rowStride)
+      case .hardSwishChain: applyRows(.hardSwishChain, c, rows, rowStride)
+      case .sigmoid, .tanh: applyRows(kind, c, rows, rowStride)
+      }
+    } else if laneStride == 1 {
       for row in 0..<rows { apply(c + row * rowStride + laneStart, count: laneEnd - laneStart) }
     } else if rowStride == 1 {
       for lane in laneStart..<laneEnd { apply(c + lane * laneStride, count: rows) }

@@ -113,6 +113,29 @@ enum FloatGemm {
   @inline(__always)
   static func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
 
+  /// `even[i] = source[2 * i]` and `odd[i] = source[2 * i + 1]` for `count` (at least 1) floats in whole
+  /// vectors: reads up to 2 * NR - 1 floats past `source + 2 * count` and writes up to NR - 1 past each
+  /// target's `count`, with zeros.
+  @inline(__always)
+  static func copyPairWhole(
+    _ source: UnsafePointer<Float>, _ even: UnsafeMutablePointer<Float>, _ odd: UnsafeMutablePointer<Float>,
+    _ count: Int
+  ) {
+    var index = 0
+    while index + nr < count {
+      let low = load(source + 2 * index)
+      let high = load(source + 2 * index + nr)
+      store(Vector(lowHalf: low.evenHalf, highHalf: high.evenHalf), even + index)
+      store(Vector(lowHalf: low.oddHalf, highHalf: high.oddHalf), odd + index)
+      index += nr
+    }
+    let low = load(source + 2 * index)
+    let high = load(source + 2 * index + nr)
+    let valid = laneIndices .< Float(count - index)
+    store(FloatActivation.select(valid, Vector(lowHalf: low.evenHalf, highHalf: high.evenHalf), Vector()), even + index)
+    store(FloatActivation.select(valid, Vector(lowHalf: low.oddHalf, highHalf: high.oddHalf), Vector()), odd + index)
+  }
+
   /// 0, 1, 2, ... in the lanes.
   #if ONNXQ_SIMD16 || arch(arm64)
     @inline(__always) static var laneIndices: Vector { Vector(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
@@ -261,6 +284,10 @@ enum FloatGemm {
     /// C is stored transposed: element (i, j) at `c[i + j * ldc]` (a convolution computed with the
     /// output positions as rows and the channels along the lanes).
     var cTransposed = false
+    /// B's rows anywhere: row p at `b + bRowOffsets[p]` (columns contiguous, whole vectors readable as with
+    /// `bRowsPadded`; `ldb` unused). For a convolution, B is then its input planes themselves (implicit
+    /// im2col). A must be packed and M more than 1.
+    var bRowOffsets: UnsafePointer<Int>? = nil
 
     init(
       m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aPacked: Bool = false, aRowStride: Int = 0,
@@ -335,6 +362,9 @@ enum FloatGemm {
           if problem.bPacked {
             bPanel = problem.b + (j0 / lanes) * lanes * kTotal + k0 * lanes
             bStride = lanes
+          } else if problem.bRowOffsets != nil {
+            bPanel = problem.b + j0
+            bStride = 0
           } else if cols == lanes || problem.bRowsPadded {
             bPanel = problem.b + k0 * problem.ldb + j0
             bStride = problem.ldb
@@ -366,7 +396,10 @@ enum FloatGemm {
             let (start, rows) = tile(t, m: m)
             output.c = problem.c + start * rowStride + column * laneStride
             if firstBlock, let bias = problem.rowBias { output.rowBias = bias + start }
-            if problem.aPacked {
+            if let offsets = problem.bRowOffsets {
+              let aBlock = problem.a + t * rowsPerTile * kTotal + k0 * rowsPerTile
+              indirectTile(rows, aBlock, bPanel, offsets + k0, depth, output)
+            } else if problem.aPacked {
               let aBlock = problem.a + t * rowsPerTile * kTotal + k0 * rowsPerTile
               packedTile(rows, aBlock, bPanel, bStride, depth, output)
             } else {
@@ -532,10 +565,11 @@ enum FloatGemm {
   }
 
   /// Up to six rows of a tile. `rows` is a constant at every call site, so the untaken rows fold away.
+  /// With `bRows`, B's row p is at `b + bRows[p]` instead of `b + p * bK`.
   @inline(__always)
   static func tile(
     rows: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int,
-    _ output: TileOutput
+    _ output: TileOutput, bRows: UnsafePointer<Int>? = nil
   ) {
     var c0 = Vector()
     var c1 = Vector()
@@ -546,8 +580,15 @@ enum FloatGemm {
     var pa = a
     var pb = b
     var remaining = depth
+    var row = bRows
     while remaining > 0 {
-      let bv = load(pb)
+      let bv: Vector
+      if let current = row {
+        bv = load(b + current[0])
+        row = current + 1
+      } else {
+        bv = load(pb)
+      }
       multiplyAdd(&c0, Vector(repeating: pa[0]), bv)
       if rows > 1 { multiplyAdd(&c1, Vector(repeating: pa[aRow]), bv) }
       if rows > 2 { multiplyAdd(&c2, Vector(repeating: pa[2 * aRow]), bv) }
@@ -578,6 +619,22 @@ enum FloatGemm {
     case 3: packed3(a, b, bK, depth, output)
     case 2: packed2(a, b, bK, depth, output)
     default: packed1(a, b, bK, depth, output)
+    }
+  }
+
+  /// A tile whose A block is packed and whose B rows are found through a table of offsets.
+  @inline(__always)
+  static func indirectTile(
+    _ rows: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bRows: UnsafePointer<Int>, _ depth: Int,
+    _ output: TileOutput
+  ) {
+    switch rows {
+    case 6: indirect6(a, b, bRows, depth, output)
+    case 5: indirect5(a, b, bRows, depth, output)
+    case 4: indirect4(a, b, bRows, depth, output)
+    case 3: indirect3(a, b, bRows, depth, output)
+    case 2: indirect2(a, b, bRows, depth, output)
+    default: indirect1(a, b, bRows, depth, output)
     }
   }
 
@@ -616,6 +673,30 @@ enum FloatGemm {
   @inline(never) static func packed1(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int, _ output: TileOutput
   ) { tile(rows: 1, a, 1, 6, b, bK, depth, output) }
+  @inline(never) static func indirect6(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bRows: UnsafePointer<Int>, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 6, a, 1, 6, b, 0, depth, output, bRows: bRows) }
+  @inline(never) static func indirect5(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bRows: UnsafePointer<Int>, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 5, a, 1, 6, b, 0, depth, output, bRows: bRows) }
+  @inline(never) static func indirect4(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bRows: UnsafePointer<Int>, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 4, a, 1, 6, b, 0, depth, output, bRows: bRows) }
+  @inline(never) static func indirect3(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bRows: UnsafePointer<Int>, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 3, a, 1, 6, b, 0, depth, output, bRows: bRows) }
+  @inline(never) static func indirect2(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bRows: UnsafePointer<Int>, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 2, a, 1, 6, b, 0, depth, output, bRows: bRows) }
+  @inline(never) static func indirect1(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bRows: UnsafePointer<Int>, _ depth: Int,
+    _ output: TileOutput
+  ) { tile(rows: 1, a, 1, 6, b, 0, depth, output, bRows: bRows) }
   @inline(never) static func strided6(
     _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bK: Int, _ depth: Int,
     _ output: TileOutput
