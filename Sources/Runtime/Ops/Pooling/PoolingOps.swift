@@ -440,6 +440,23 @@ public struct PoolingKernel {
 }
 
 extension PoolingKernel.Windowed {
+  /// The window table's sections, per axis D, H, W: first input index, taps and padding count of each
+  /// output position (three runs of `outputD`, then of `outputH`, then of `outputW`).
+  @inline(__always)
+  func windowTable() -> (
+    firstD: UnsafePointer<Int>, tapsD: UnsafePointer<Int>, padD: UnsafePointer<Int>,
+    firstH: UnsafePointer<Int>, tapsH: UnsafePointer<Int>, padH: UnsafePointer<Int>,
+    firstW: UnsafePointer<Int>, tapsW: UnsafePointer<Int>, padW: UnsafePointer<Int>
+  ) {
+    let firstD = UnsafePointer(table.typed(Int.self))
+    let firstH = firstD + 3 * outputD
+    let firstW = firstH + 3 * outputH
+    return (
+      firstD, firstD + outputD, firstD + 2 * outputD, firstH, firstH + outputH, firstH + 2 * outputH,
+      firstW, firstW + outputW, firstW + 2 * outputW
+    )
+  }
+
   /// MaxPool with its Indices output: each window tap by tap, keeping the first maximum in (d, h, w)
   /// scan order, and its position flattened over the unpadded input including the (n, c) plane,
   /// row major (`((p * D + d) * H + h) * W + w`) or column major within the plane
@@ -447,13 +464,7 @@ extension PoolingKernel.Windowed {
   func maxPoolIndices<T: PoolingElement>(
     _ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, _ positions: UnsafeMutablePointer<Int64>
   ) {
-    let t = table.typed(Int.self)
-    let firstD = UnsafePointer(t)
-    let tapsD = firstD + outputD
-    let firstH = firstD + 3 * outputD
-    let tapsH = firstH + outputH
-    let firstW = firstH + 3 * outputH
-    let tapsW = firstW + outputW
+    let (firstD, tapsD, _, firstH, tapsH, _, firstW, tapsW, _) = windowTable()
     let inputPlane = inputD * inputH * inputW
     let rowMajor = indices == .rowMajor
     let strideD = rowMajor ? inputH * inputW : 1
@@ -502,13 +513,7 @@ extension PoolingKernel.Windowed {
   }
 
   func maxPool<T: PoolingElement>(_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>) {
-    let t = table.typed(Int.self)
-    let firstD = UnsafePointer(t)
-    let tapsD = firstD + outputD
-    let firstH = firstD + 3 * outputD
-    let tapsH = firstH + outputH
-    let firstW = firstH + 3 * outputH
-    let tapsW = firstW + outputW
+    let (firstD, tapsD, _, firstH, tapsH, _, firstW, tapsW, _) = windowTable()
     let inputPlane = inputD * inputH * inputW
     let outputPlane = outputD * outputH * outputW
     let rowStride = inputW
@@ -593,16 +598,7 @@ extension PoolingKernel.Windowed {
   }
 
   func averagePool(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-    let t = table.typed(Int.self)
-    let firstD = UnsafePointer(t)
-    let tapsD = firstD + outputD
-    let padD = firstD + 2 * outputD
-    let firstH = firstD + 3 * outputD
-    let tapsH = firstH + outputH
-    let padH = firstH + 2 * outputH
-    let firstW = firstH + 3 * outputH
-    let tapsW = firstW + outputW
-    let padW = firstW + 2 * outputW
+    let (firstD, tapsD, padD, firstH, tapsH, padH, firstW, tapsW, padW) = windowTable()
     let inputPlane = inputD * inputH * inputW
     let outputPlane = outputD * outputH * outputW
     let rowStride = inputW
@@ -681,13 +677,7 @@ extension PoolingKernel.Windowed {
   func maxSeparable<T: PoolingElement>(
     _ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, _ columns: UnsafeMutablePointer<T>
   ) {
-    let t = table.typed(Int.self)
-    let firstD = UnsafePointer(t)
-    let tapsD = firstD + outputD
-    let firstH = firstD + 3 * outputD
-    let tapsH = firstH + outputH
-    let firstW = firstH + 3 * outputH
-    let tapsW = firstW + outputW
+    let (firstD, tapsD, _, firstH, tapsH, _, firstW, tapsW, _) = windowTable()
     let inputPlane = inputD * inputH * inputW
     let outputPlane = outputD * outputH * outputW
     let sliceStride = inputH * inputW
@@ -735,16 +725,7 @@ extension PoolingKernel.Windowed {
   func averageSeparable(
     _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ columns: UnsafeMutablePointer<Float>
   ) {
-    let t = table.typed(Int.self)
-    let firstD = UnsafePointer(t)
-    let tapsD = firstD + outputD
-    let padD = firstD + 2 * outputD
-    let firstH = firstD + 3 * outputD
-    let tapsH = firstH + outputH
-    let padH = firstH + 2 * outputH
-    let firstW = firstH + 3 * outputH
-    let tapsW = firstW + outputW
-    let padW = firstW + 2 * outputW
+    let (firstD, tapsD, padD, firstH, tapsH, padH, firstW, tapsW, padW) = windowTable()
     let inputPlane = inputD * inputH * inputW
     let outputPlane = outputD * outputH * outputW
     let sliceStride = inputH * inputW
