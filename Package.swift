@@ -42,9 +42,15 @@ let package = Package(
       dependencies: ["ONNXFormat", "TensorFiles", "Runtime", "CSupport"],
       swiftSettings: [.swiftLanguageMode(.v5)]
     ),
+    // host only: the calibrating quantizer behind `onnx-quant calibrate`.
+    .target(
+      name: "Quantizer",
+      dependencies: ["ONNXFormat", "TensorFiles", "Runtime", "Commands", "CSupport"],
+      swiftSettings: [.swiftLanguageMode(.v5)]
+    ),
     .executableTarget(
       name: "onnx-quant",
-      dependencies: ["Commands", "CSupport"],
+      dependencies: ["Commands", "Quantizer", "CSupport"],
       swiftSettings: [.swiftLanguageMode(.v5)]
     ),
     .testTarget(
@@ -60,6 +66,11 @@ let package = Package(
     .testTarget(
       name: "RuntimeTests",
       dependencies: ["Runtime", "ONNXFormat", "CAllocationCounter"],
+      swiftSettings: [.swiftLanguageMode(.v5)]
+    ),
+    .testTarget(
+      name: "QuantizerTests",
+      dependencies: ["Quantizer", "Runtime", "ONNXFormat", "TensorFiles"],
       swiftSettings: [.swiftLanguageMode(.v5)]
     ),
     .testTarget(

@@ -1,0 +1,7 @@
+import XCTest
+
+@testable import Quantizer
+
+final class QuantizerInfoTests: XCTestCase {
+  func testProducerName() { XCTAssertEqual(QuantizerInfo.producerName, "onnx-quant") }
+}
