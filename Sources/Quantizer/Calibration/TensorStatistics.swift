@@ -1,0 +1,72 @@
+/// Streaming statistics of one float tensor across calibration samples, in fixed memory: exact extremes
+/// and counts, and one `MagnitudeHistogram` per sign (values >= 0, values < 0).
+///
+/// Two histograms of magnitudes rather than one over [min, max] keep full resolution on each side and
+/// let the range choosers treat the sides separately (a ReLU output has no negative side at all).
+/// NaNs and infinities are counted apart and otherwise ignored: they carry no range information, and
+/// one stray infinity must not make every other value fall into bin 0.
+public struct TensorStatistics {
+  public static let binCount = MagnitudeHistogram.binCount
+
+  /// Smallest finite value seen; +inf when none.
+  public private(set) var minimum = Float.infinity
+  /// Largest finite value seen; -inf when none.
+  public private(set) var maximum = -Float.infinity
+  /// Finite values seen.
+  public private(set) var count = 0
+  /// Of those, exact zeros (they quantize without error, which `mse` takes into account).
+  public private(set) var zeroCount = 0
+  public private(set) var nanCount = 0
+  public private(set) var infinityCount = 0
+  /// Magnitudes of the values >= 0.
+  public private(set) var positive = MagnitudeHistogram()
+  /// Magnitudes of the values < 0.
+  public private(set) var negative = MagnitudeHistogram()
+
+  public init() {}
+
+  public mutating func add(_ values: UnsafeBufferPointer<Float>) {
+    // First the batch's extremes, so each histogram widens at most once per batch.
+    var low = Float.infinity
+    var high = -Float.infinity
+    var nans = 0
+    var infinities = 0
+    for value in values {
+      if value.isNaN {
+        nans += 1
+      } else if value.isInfinite {
+        infinities += 1
+      } else {
+        low = min(low, value)
+        high = max(high, value)
+      }
+    }
+    nanCount += nans
+    infinityCount += infinities
+    guard low <= high else { return }
+    minimum = min(minimum, low)
+    maximum = max(maximum, high)
+    count += values.count - nans - infinities
+    positive.cover(max(high, 0))
+    negative.cover(max(-low, 0))
+
+    let zeros = MagnitudeHistogram.countBySign(values, positive: &positive, negative: &negative)
+    zeroCount += zeros
+  }
+
+  public mutating func add(_ values: [Float]) {
+    values.withUnsafeBufferPointer { add($0) }
+  }
+
+  /// Combines statistics gathered separately (other threads or other sample sets); exact.
+  public mutating func merge(_ other: TensorStatistics) {
+    minimum = min(minimum, other.minimum)
+    maximum = max(maximum, other.maximum)
+    count += other.count
+    zeroCount += other.zeroCount
+    nanCount += other.nanCount
+    infinityCount += other.infinityCount
+    positive.merge(other.positive)
+    negative.merge(other.negative)
+  }
+}
