@@ -1,11 +1,11 @@
 /// A command line split into positionals, valued options and flags, checked against what a command accepts.
-struct Arguments {
-  private(set) var positionals: [String] = []
+public struct Arguments {
+  public private(set) var positionals: [String] = []
   private var values: [(name: String, value: String)] = []
   private var flags: [String] = []
 
   /// `valued` options take the next argument (or `--name=value`); `flags` take none. Options may repeat.
-  init(_ arguments: [String], valued: [String], flags allowedFlags: [String]) throws(CommandError) {
+  public init(_ arguments: [String], valued: [String], flags allowedFlags: [String]) throws(CommandError) {
     var index = 0
     var onlyPositionals = false
     while index < arguments.count {
@@ -41,18 +41,18 @@ struct Arguments {
     }
   }
 
-  func has(_ flag: String) -> Bool { flags.contains(flag) }
+  public func has(_ flag: String) -> Bool { flags.contains(flag) }
 
-  func all(_ name: String) -> [String] { values.filter { $0.name == name }.map { $0.value } }
+  public func all(_ name: String) -> [String] { values.filter { $0.name == name }.map { $0.value } }
 
   /// The option's value; an option given twice where once is meant is a usage error.
-  func single(_ name: String) throws(CommandError) -> String? {
+  public func single(_ name: String) throws(CommandError) -> String? {
     let found = all(name)
     if found.count > 1 { throw .usage(name + " is given more than once") }
     return found.first
   }
 
-  func int(_ name: String, default fallback: Int, minimum: Int = 0) throws(CommandError) -> Int {
+  public func int(_ name: String, default fallback: Int, minimum: Int = 0) throws(CommandError) -> Int {
     guard let text = try single(name) else { return fallback }
     guard let value = Int(text), value >= minimum else {
       throw .usage(name + " needs a whole number of at least " + String(minimum) + ", not '" + text + "'")
@@ -61,7 +61,7 @@ struct Arguments {
   }
 
   /// Exactly `count` positionals, named in the usage error when missing.
-  func positionals(_ names: [String]) throws(CommandError) -> [String] {
+  public func positionals(_ names: [String]) throws(CommandError) -> [String] {
     if positionals.count < names.count {
       throw .usage("missing " + names[positionals.count])
     }

@@ -18,5 +18,5 @@ public enum CommandError: Error {
     }
   }
 
-  init(_ error: FormatError) { self = .input(error.message) }
+  public init(_ error: FormatError) { self = .input(error.message) }
 }

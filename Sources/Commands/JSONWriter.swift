@@ -1,19 +1,21 @@
 /// A minimal JSON text builder: enough for reports, with correct string escaping.
-struct JSONWriter {
-  private(set) var text = ""
+public struct JSONWriter {
+  public private(set) var text = ""
   private var needsComma: [Bool] = [false]
 
-  mutating func beginObject(_ key: String? = nil) { open(key, "{") }
-  mutating func endObject() { close("}") }
-  mutating func beginArray(_ key: String? = nil) { open(key, "[") }
-  mutating func endArray() { close("]") }
+  public init() {}
 
-  mutating func string(_ key: String?, _ value: String) { element(key, quoted(value)) }
-  mutating func int(_ key: String?, _ value: Int) { element(key, String(value)) }
-  mutating func bool(_ key: String?, _ value: Bool) { element(key, value ? "true" : "false") }
-  mutating func null(_ key: String?) { element(key, "null") }
+  public mutating func beginObject(_ key: String? = nil) { open(key, "{") }
+  public mutating func endObject() { close("}") }
+  public mutating func beginArray(_ key: String? = nil) { open(key, "[") }
+  public mutating func endArray() { close("]") }
+
+  public mutating func string(_ key: String?, _ value: String) { element(key, quoted(value)) }
+  public mutating func int(_ key: String?, _ value: Int) { element(key, String(value)) }
+  public mutating func bool(_ key: String?, _ value: Bool) { element(key, value ? "true" : "false") }
+  public mutating func null(_ key: String?) { element(key, "null") }
   /// A number already formatted by the caller (floats are formatted where their precision is known).
-  mutating func raw(_ key: String?, _ value: String) { element(key, value) }
+  public mutating func raw(_ key: String?, _ value: String) { element(key, value) }
 
   private mutating func open(_ key: String?, _ bracket: String) {
     element(key, bracket)

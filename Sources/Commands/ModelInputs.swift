@@ -76,8 +76,8 @@ struct ModelInputs {
 }
 
 /// `--shape NAME=d0,d1,...` options, parsed.
-enum ShapeOptions {
-  static func parse(_ values: [String]) throws(CommandError) -> [String: [Int]] {
+public enum ShapeOptions {
+  public static func parse(_ values: [String]) throws(CommandError) -> [String: [Int]] {
     var shapes: [String: [Int]] = [:]
     for value in values {
       guard let equals = value.firstIndex(of: "=") else {

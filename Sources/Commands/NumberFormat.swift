@@ -1,7 +1,7 @@
 /// Number formatting without Foundation or the runtime's float printing (absent in Embedded Swift).
-enum NumberFormat {
+public enum NumberFormat {
   /// Like C's `%.6g`: six significant digits, fixed or scientific notation, trailing zeros dropped.
-  static func float(_ value: Double, significant: Int = 6) -> String {
+  public static func float(_ value: Double, significant: Int = 6) -> String {
     if value.isNaN { return "nan" }
     if value.isInfinite { return value < 0 ? "-inf" : "inf" }
     if value == 0 { return value.sign == .minus ? "-0" : "0" }
@@ -44,7 +44,7 @@ enum NumberFormat {
   }
 
   /// `value` with exactly `decimals` digits after the point (rounded half to even).
-  static func fixed(_ value: Double, decimals: Int) -> String {
+  public static func fixed(_ value: Double, decimals: Int) -> String {
     if value.isNaN { return "nan" }
     var scale = 1
     for _ in 0..<decimals { scale *= 10 }
@@ -57,7 +57,7 @@ enum NumberFormat {
   }
 
   /// A duration in nanoseconds as `812 ns`, `41.3 us`, `1.27 ms` or `2.50 s`.
-  static func duration(nanoseconds: UInt64) -> String {
+  public static func duration(nanoseconds: UInt64) -> String {
     let ns = Double(nanoseconds)
     if nanoseconds < 1_000 { return String(nanoseconds) + " ns" }
     if nanoseconds < 1_000_000 { return fixed(ns / 1e3, decimals: ns < 1e5 ? 1 : 0) + " us" }
@@ -66,7 +66,7 @@ enum NumberFormat {
   }
 
   /// Bytes with thousands separators: `1,234,567`.
-  static func bytes(_ count: Int) -> String {
+  public static func bytes(_ count: Int) -> String {
     let digits = String(count)
     var result = ""
     for (index, character) in digits.enumerated() {

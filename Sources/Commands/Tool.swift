@@ -1,8 +1,13 @@
 /// The command-line tool: one entry point for `onnx-quant` on the host and `onnx-run` on boards.
 public struct Tool {
   public let name: String
+  /// Commands only some builds carry (the host tool's quantizer), listed after the shared ones.
+  public let extraCommands: [ExtraCommand]
 
-  public init(name: String) { self.name = name }
+  public init(name: String, extraCommands: [ExtraCommand] = []) {
+    self.name = name
+    self.extraCommands = extraCommands
+  }
 
   /// The commands this build offers, with their one-line summaries.
   static let commands: [(name: String, summary: String)] = [
@@ -12,6 +17,7 @@ public struct Tool {
     ("ops", OpsCommand.summary),
     ("resave", ResaveCommand.summary),
     ("stream", StreamCommand.summary),
+    ("eval", EvalCommand.summary),
   ]
 
   /// Runs the command line (without the program name) and returns the exit code:
@@ -39,6 +45,7 @@ public struct Tool {
       return 0
     }
     do {
+      if let extra = extraCommands.first(where: { $0.name == command }) { return try extra.run(rest, console) }
       switch command {
       case "inspect": try InspectCommand.run(rest, console)
       case "resave": try ResaveCommand.run(rest, console)
@@ -46,6 +53,7 @@ public struct Tool {
       case "bench": try BenchCommand.run(rest, console)
       case "ops": try OpsCommand.run(rest, console)
       case "stream": return try StreamCommand.run(rest, console)
+      case "eval": try EvalCommand.run(rest, console)
       default: break
       }
       return 0
@@ -64,14 +72,15 @@ public struct Tool {
     case "bench": return BenchCommand.usage
     case "ops": return OpsCommand.usage
     case "stream": return StreamCommand.usage
-    default: return nil
+    case "eval": return EvalCommand.usage
+    default: return extraCommands.first(where: { $0.name == command })?.usage
     }
   }
 
   func usage() -> String {
     var text = "usage: " + name + " COMMAND [ARGUMENTS]\n\ncommands:\n"
-    for command in Self.commands {
-      text += "  " + command.name + String(repeating: " ", count: 10 - command.name.utf8.count) + command.summary + "\n"
+    for command in Self.commands + extraCommands.map({ ($0.name, $0.summary) }) {
+      text += "  " + command.name + String(repeating: " ", count: max(1, 10 - command.name.utf8.count)) + command.summary + "\n"
     }
     text += "\nrun '" + name + " COMMAND --help' for a command's options\n"
     return text
@@ -79,3 +88,21 @@ public struct Tool {
 }
 
 public let version = "0.1.0"
+
+/// A command added by the program that builds the tool (host-only commands such as `calibrate`).
+public struct ExtraCommand {
+  public var name: String
+  public var summary: String
+  public var usage: String
+  /// Runs with the arguments after the command name; returns the exit code.
+  public var run: ([String], Console) throws(CommandError) -> Int32
+
+  public init(
+    name: String, summary: String, usage: String, run: @escaping ([String], Console) throws(CommandError) -> Int32
+  ) {
+    self.name = name
+    self.summary = summary
+    self.usage = usage
+    self.run = run
+  }
+}

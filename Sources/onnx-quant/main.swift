@@ -1,5 +1,7 @@
 import CSupport
 import Commands
+import Quantizer
 
-let status = Tool(name: "onnx-quant").run(Array(CommandLine.arguments.dropFirst()), console: Console(.process))
+let tool = Tool(name: "onnx-quant", extraCommands: [CalibrateCommand.command])
+let status = tool.run(Array(CommandLine.arguments.dropFirst()), console: Console(.process))
 oq_exit(status)

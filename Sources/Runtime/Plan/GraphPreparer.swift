@@ -25,7 +25,26 @@ struct GraphPreparer {
 
   private init(opset: Int) { self.opset = opset }
 
-  private mutating func build(_ graph: Graph, options: LoadOptions) throws(RuntimeError) {
+  /// What every top-level value of the unfused graph is once shapes are fixed and constants folded
+  /// (see `GraphAnalysis`).
+  static func analyze(_ model: Model, options: LoadOptions) throws(RuntimeError) -> GraphAnalysis {
+    guard let opset = model.opsetVersion("") else {
+      throw RuntimeError(.unsupported, "the model imports no ai.onnx opset")
+    }
+    var preparer = GraphPreparer(opset: opset)
+    try preparer.build(model.graph, options: options, prune: false)
+    var analysis = GraphAnalysis()
+    for (name, source) in preparer.names {
+      switch source {
+      case .constant(let index): analysis.values[name] = .constant(preparer.plan.constants[index])
+      case .value(let index): analysis.values[name] = .computed(preparer.plan.values[index].type)
+      case .omitted: break
+      }
+    }
+    return analysis
+  }
+
+  private mutating func build(_ graph: Graph, options: LoadOptions, prune: Bool = true) throws(RuntimeError) {
     for tensor in graph.initializers {
       plan.constants.append(try Constant(tensor))
       plan.constantNames.append(tensor.name)
@@ -57,7 +76,7 @@ struct GraphPreparer {
       }
       plan.outputs.append((output.name, source))
     }
-    removeUnusedSteps()
+    if prune { removeUnusedSteps() }
   }
 
   // MARK: Nodes
