@@ -17,7 +17,7 @@ public enum CalibrateCommand {
                               directory with one NAME.npy per input, or a directory
                               of test_data_set_*/input_K.pb
       -o, --output OUT.onnx   the model to write (never one of the inputs)
-      --method M              minmax | percentile | entropy | mse (default percentile)
+      --method M              minmax (default) | percentile | entropy | mse
       --percentile P          for --method percentile (default 99.999)
       --per-channel           int8 weights with a scale per output channel (default)
       --per-tensor            one weight scale per tensor

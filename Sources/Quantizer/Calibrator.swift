@@ -69,17 +69,20 @@ enum Calibrator {
     let calibrationCount = total - holdout
 
     var statistics: [String: TensorStatistics] = [:]
-    for name in observedNames { statistics[name] = TensorStatistics() }
+    for name in observedNames { statistics[name] = TensorStatistics(histograms: options.method != .minmax) }
+    var runNanoseconds: UInt64 = 0
     for index in 0..<calibrationCount {
       guard let sample = try data.next() else { break }
+      let runStart = oq_monotonic_ns()
       try floatModel.run(sample)
+      runNanoseconds += oq_monotonic_ns() - runStart
       for name in observedNames {
         if let values = floatModel.floats(name) { statistics[name]!.add(values) }
       }
       progress("calibrating", index + 1, calibrationCount)
     }
-
     endStage("calibrate")
+    stages.append(("of which float runs", runNanoseconds))
     let plan = QuantizationPlan.make(prepared, statistics: statistics, options: options)
     let (qoperator, quantizedNames) = QOperatorWriter.write(prepared, plan, options: options)
     let written = options.format == .qdq ? QDQWriter.write(prepared, plan, options: options) : qoperator

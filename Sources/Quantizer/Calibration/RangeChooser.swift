@@ -15,7 +15,8 @@ public enum RangeChooser {
       method != .percentile || (percentile > 0 && percentile <= 100),
       "RangeChooser: percentile must be in (0, 100], got \(percentile)")
     let observed = observedRange(stats)
-    guard observed.low < observed.high else { return observed }
+    // Without histograms (statistics gathered for minmax only) the extremes are all there is.
+    guard observed.low < observed.high, stats.keepsHistograms else { return observed }
     let steps = levels - 1
     let chosen: (negative: Double, positive: Double)
     switch method {

@@ -22,6 +22,12 @@ public struct SQNRAccumulator {
       reference.count == approximation.count,
       "SQNRAccumulator: \(reference.count) reference values, \(approximation.count) approximations")
     samples += 1
+    if let (blockSignal, blockNoise) = Self.finiteSums(reference, approximation) {
+      signal += blockSignal
+      noise += blockNoise
+      elements += reference.count
+      return
+    }
     for (x, y) in zip(reference, approximation) {
       guard x.isFinite && y.isFinite else {
         nonFinitePairs += 1
@@ -32,6 +38,46 @@ public struct SQNRAccumulator {
       noise += difference * difference
       elements += 1
     }
+  }
+
+  /// Sums of x^2 and (x - y)^2 in vector registers, in float blocks of 1024 added up in double; nil
+  /// when a pair is not finite (the scalar loop then skips and counts those).
+  static func finiteSums(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>) -> (Double, Double)? {
+    guard let xBase = x.baseAddress, let yBase = y.baseAddress else { return (0, 0) }
+    let xRaw = UnsafeRawPointer(xBase)
+    let yRaw = UnsafeRawPointer(yBase)
+    var signal = 0.0
+    var noise = 0.0
+    var index = 0
+    let width = 16
+    while index + width <= x.count {
+      let end = min(x.count - (x.count - index) % width, index + 1024)
+      var blockSignal = SIMD16<Float>()
+      var blockNoise = SIMD16<Float>()
+      var bad = SIMDMask<SIMD16<Int32>>(repeating: false)
+      while index < end {
+        let a = xRaw.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
+        let b = yRaw.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
+        bad .|= (a - a) .!= 0
+        bad .|= (b - b) .!= 0
+        let difference = a - b
+        blockSignal += a * a
+        blockNoise += difference * difference
+        index += width
+      }
+      if any(bad) { return nil }
+      signal += Double(blockSignal.sum())
+      noise += Double(blockNoise.sum())
+    }
+    while index < x.count {
+      let a = x[index]
+      let b = y[index]
+      if !a.isFinite || !b.isFinite { return nil }
+      signal += Double(a) * Double(a)
+      noise += (Double(a) - Double(b)) * (Double(a) - Double(b))
+      index += 1
+    }
+    return (signal, noise)
   }
 
   public mutating func add(reference: [Float], approximation: [Float]) {

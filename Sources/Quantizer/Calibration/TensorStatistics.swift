@@ -23,10 +23,35 @@ public struct TensorStatistics {
   /// Magnitudes of the values < 0.
   public private(set) var negative = MagnitudeHistogram()
 
-  public init() {}
+  /// False when only the extremes are wanted (the minmax method): the histograms then stay empty
+  /// and adding costs one pass for the extremes alone.
+  public let keepsHistograms: Bool
+
+  public init(histograms: Bool = true) { keepsHistograms = histograms }
 
   public mutating func add(_ values: UnsafeBufferPointer<Float>) {
     // First the batch's extremes, so each histogram widens at most once per batch.
+    var low = Float.infinity
+    var high = -Float.infinity
+    var nans = 0
+    var infinities = 0
+    (low, high, nans, infinities) = Self.countedExtremes(values)
+    nanCount += nans
+    infinityCount += infinities
+    guard low <= high else { return }
+    minimum = min(minimum, low)
+    maximum = max(maximum, high)
+    count += values.count - nans - infinities
+    guard keepsHistograms else { return }
+    positive.cover(max(high, 0))
+    negative.cover(max(-low, 0))
+
+    let zeros = MagnitudeHistogram.countBySign(
+      values, positive: &positive, negative: &negative, allFinite: nans == 0 && infinities == 0)
+    zeroCount += zeros
+  }
+
+  static func countedExtremes(_ values: UnsafeBufferPointer<Float>) -> (Float, Float, Int, Int) {
     var low = Float.infinity
     var high = -Float.infinity
     var nans = 0
@@ -41,17 +66,7 @@ public struct TensorStatistics {
         high = max(high, value)
       }
     }
-    nanCount += nans
-    infinityCount += infinities
-    guard low <= high else { return }
-    minimum = min(minimum, low)
-    maximum = max(maximum, high)
-    count += values.count - nans - infinities
-    positive.cover(max(high, 0))
-    negative.cover(max(-low, 0))
-
-    let zeros = MagnitudeHistogram.countBySign(values, positive: &positive, negative: &negative)
-    zeroCount += zeros
+    return (low, high, nans, infinities)
   }
 
   public mutating func add(_ values: [Float]) {
