@@ -6,7 +6,7 @@ SHARED_MODELS ?= ../shared/models
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := protobuf-c-compiler libprotobuf-c-dev libc6-dev-arm64-cross
+DEBIAN_PACKAGES := protobuf-c-compiler libprotobuf-c-dev libc6-dev-arm64-cross fonts-dejavu-core fonts-dejavu-extra
 DEBUG_BIN := .build/debug/onnx-quant
 RELEASE_BIN := .build/release/onnx-quant
 DEMO_MODEL ?= $(SHARED_MODELS)/ppocr_cls_mobile_v2.onnx
@@ -20,7 +20,7 @@ ifeq ($(HOST_ARCH)-$(HOST_AVX2_FMA),x86_64-yes)
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DONNXQ_SIMD16 -Xswiftc -DONNXQ_FMA
 endif
 
-.PHONY: deps system-deps build build-debug test unit-test roundtrip conformance real-models bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
+.PHONY: ppocr-data ppocr-recipe deps system-deps build build-debug test unit-test roundtrip conformance real-models bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
 
 deps: system-deps $(VENV)/.installed
 
@@ -130,11 +130,23 @@ test: deps check-proto
 	$(MAKE) vad
 	$(MAKE) board-test BOARD=rpi4
 
-# For now (until `onnx-quant calibrate` lands): inspect a shipped model, run it, and benchmark it.
-demo: build
-	$(RELEASE_BIN) inspect $(DEMO_MODEL)
-	$(RELEASE_BIN) bench $(DEMO_MODEL) --shape x=1,3,48,192 --runs 200
-	$(RELEASE_BIN) bench $(SHARED_MODELS)/silero_vad_16k_stateful.onnx --runs 500
+# The quantizer's main job on the shipped digits example: calibrate, evaluate float and int8 top-1,
+# benchmark both, print a table.
+demo: deps build
+	$(PYTHON) scripts/demo.py --binary $(RELEASE_BIN)
+
+# The ppocr recipe's rendered calibration and test sets (generated, not committed: ~50 MB).
+build/ppocr/calib.npy: quantize/examples/ppocr/render.py | deps
+	$(PYTHON) quantize/examples/ppocr/render.py --out build/ppocr
+
+ppocr-data: build/ppocr/calib.npy
+
+# The ppocr text-orientation classifier quantized from rendered text lines, float and int8 top-1.
+ppocr-recipe: deps build ppocr-data
+	$(RELEASE_BIN) calibrate $(DEMO_MODEL) --data build/ppocr/calib.npy -o build/ppocr/ppocr_int8.onnx \
+	  --report build/ppocr/report.json --force
+	$(RELEASE_BIN) eval $(DEMO_MODEL) --inputs build/ppocr/test_inputs.npy --labels build/ppocr/test_labels.npy
+	$(RELEASE_BIN) eval build/ppocr/ppocr_int8.onnx --inputs build/ppocr/test_inputs.npy --labels build/ppocr/test_labels.npy
 
 format:
 	swift format --in-place --recursive Sources Tests Package.swift
