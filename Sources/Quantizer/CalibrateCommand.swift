@@ -27,6 +27,8 @@ public enum CalibrateCommand {
       --samples N             use at most N samples
       --holdout N             samples held out for the SQNR report (default: a fifth, at most 32)
       --shape NAME=dims       a static shape for an input (default: one sample's)
+      --threads N             worker threads for the float and SQNR runs (default:
+                              one per core, at most 8)
       --report FILE.json      also write the report as JSON
       --force                 replace OUT.onnx if it exists
       --quiet                 print only errors
@@ -44,7 +46,7 @@ public enum CalibrateCommand {
       arguments,
       valued: [
         "--data", "-o", "--output", "--method", "--percentile", "--activations", "--format", "--exclude", "--samples",
-        "--holdout", "--shape", "--report",
+        "--holdout", "--shape", "--report", "--threads",
       ],
       flags: ["--per-channel", "--per-tensor", "--force", "--quiet"])
     let modelPath = try parsed.positionals(["MODEL"])[0]
@@ -90,6 +92,7 @@ public enum CalibrateCommand {
     if try parsed.single("--samples") != nil { options.samples = try parsed.int("--samples", default: 0, minimum: 1) }
     if try parsed.single("--holdout") != nil { options.holdout = try parsed.int("--holdout", default: 0, minimum: 0) }
     options.shapes = try ShapeOptions.parse(parsed.all("--shape"))
+    if try parsed.single("--threads") != nil { options.threads = try parsed.int("--threads", default: 1, minimum: 1) }
     let reportPath = try parsed.single("--report")
 
     var protected = [modelPath, dataPath]

@@ -74,6 +74,21 @@ final class CalibrationData {
     }
   }
 
+  /// Passes over `count` samples (each worker of a parallel calibration starts at its own slice).
+  func skip(_ count: Int) throws(CommandError) {
+    if !sets.isEmpty {
+      position = min(sampleCount, position + count)
+      return
+    }
+    for _ in 0..<count {
+      if position >= sampleCount { return }
+      for reader in readers {
+        do { _ = try reader.next() } catch { throw CommandError(error) }
+      }
+      position += 1
+    }
+  }
+
   /// The next sample's tensors in `inputNames` order, float64 converted to float32; nil at the end.
   func next() throws(CommandError) -> [Tensor]? {
     if position >= sampleCount { return nil }

@@ -1,4 +1,8 @@
 import CSupport
+import Dispatch
+#if canImport(Glibc)
+  import Glibc
+#endif
 import Commands
 import ONNXFormat
 import Runtime
@@ -60,70 +64,138 @@ enum Calibrator {
         }
       }
     }
-    let floatModel = try ModelObserver(prepared.model, observing: observedNames, what: "the prepared float model")
-    endStage("load")
-
     let total = min(options.samples ?? data.sampleCount, data.sampleCount)
     var holdout = options.holdout ?? (total >= 10 ? max(1, min(total / 5, 32)) : 0)
     holdout = min(holdout, total - 1)
     let calibrationCount = total - holdout
+    let onCalibration = holdout == 0
+    let evaluationCount = onCalibration ? min(total, 8) : holdout
+    let evaluationStart = onCalibration ? 0 : calibrationCount
+
+    // Samples are independent: each worker runs its own copy of the float model over a slice of
+    // them, and the statistics merge exactly afterwards (histogram widths are powers of two).
+    let workers = max(1, min(options.threads ?? Self.onlineCores(), calibrationCount, 8))
+    var floatModels: [ModelObserver] = []
+    for _ in 0..<workers {
+      floatModels.append(try ModelObserver(prepared.model, observing: observedNames, what: "the prepared float model"))
+    }
+    endStage("load")
 
     var statistics: [String: TensorStatistics] = [:]
     for name in observedNames { statistics[name] = TensorStatistics(histograms: options.method != .minmax) }
-    var runNanoseconds: UInt64 = 0
-    for index in 0..<calibrationCount {
-      guard let sample = try data.next() else { break }
-      let runStart = oq_monotonic_ns()
-      try floatModel.run(sample)
-      runNanoseconds += oq_monotonic_ns() - runStart
-      for name in observedNames {
-        if let values = floatModel.floats(name) { statistics[name]!.add(values) }
+    let slices = Self.split(calibrationCount, into: workers)
+    var calibrated = [SliceResult<[String: TensorStatistics]>](repeating: SliceResult(value: statistics), count: workers)
+    calibrated.withUnsafeMutableBufferPointer { slots in
+      DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        let slice = slices[worker]
+        let model = floatModels[worker]
+        do throws(CommandError) {
+          let source = try CalibrationData(dataPath, inputNames: inputNames)
+          try source.skip(slice.lowerBound)
+          for index in slice {
+            guard let sample = try source.next() else { break }
+            let runStart = oq_monotonic_ns()
+            try model.run(sample)
+            slots[worker].nanoseconds += oq_monotonic_ns() - runStart
+            for name in observedNames {
+              if let values = model.floats(name) { slots[worker].value[name]!.add(values) }
+            }
+            if worker == 0 { progress("calibrating", min(calibrationCount, (index + 1) * workers), calibrationCount) }
+          }
+        } catch {
+          slots[worker].error = error
+        }
       }
-      progress("calibrating", index + 1, calibrationCount)
+    }
+    var runNanoseconds: UInt64 = 0
+    for (worker, result) in calibrated.enumerated() {
+      if let error = result.error { throw error }
+      runNanoseconds += result.nanoseconds
+      if worker == 0 {
+        statistics = result.value
+      } else {
+        for (name, stats) in result.value { statistics[name]!.merge(stats) }
+      }
     }
     endStage("calibrate")
-    stages.append(("of which float runs", runNanoseconds))
+    stages.append(("of which float runs, all workers", runNanoseconds))
     let plan = QuantizationPlan.make(prepared, statistics: statistics, options: options)
     let (qoperator, quantizedNames) = QOperatorWriter.write(prepared, plan, options: options)
     let written = options.format == .qdq ? QDQWriter.write(prepared, plan, options: options) : qoperator
     endStage("ranges and rewrite")
 
-    // SQNR on samples the ranges never saw, through the QOperator form (the QDQ form runs the same
-    // integer operators once fused).
-    var evaluationSource = data
-    var evaluationCount = holdout
-    let onCalibration = holdout == 0
-    if onCalibration {
-      evaluationSource = try CalibrationData(dataPath, inputNames: inputNames)
-      evaluationCount = min(total, 8)
-    }
+    // SQNR on samples the ranges never saw (or, with too few samples, on calibration samples), through
+    // the QOperator form: the QDQ form runs the same integer operators once fused.
     let tensorsWithIntegerForm = plan.params.keys.filter { quantizedNames[$0] != nil }.sorted()
-    let integerModel = try ModelObserver(
-      qoperator, observing: tensorsWithIntegerForm.map { quantizedNames[$0]! }, what: "the quantized model")
-    var tensorSQNR: [String: SQNRAccumulator] = [:]
     let outputNames = prepared.model.graph.outputs.map { $0.name }
+    let measureWorkers = max(1, min(workers, evaluationCount))
+    var integerModels: [ModelObserver] = []
+    for _ in 0..<measureWorkers {
+      integerModels.append(
+        try ModelObserver(
+          qoperator, observing: tensorsWithIntegerForm.map { quantizedNames[$0]! }, what: "the quantized model"))
+    }
+    typealias Measured = (tensors: [String: SQNRAccumulator], outputs: [SQNRAccumulator])
+    let empty: Measured = ([:], outputNames.map { _ in SQNRAccumulator() })
+    var measured = [SliceResult<Measured>](repeating: SliceResult(value: empty), count: measureWorkers)
+    let evaluationSlices = Self.split(evaluationCount, into: measureWorkers)
+    measured.withUnsafeMutableBufferPointer { slots in
+      DispatchQueue.concurrentPerform(iterations: measureWorkers) { worker in
+        let floatModel = floatModels[worker]
+        let integerModel = integerModels[worker]
+        do throws(CommandError) {
+          let source = try CalibrationData(dataPath, inputNames: inputNames)
+          try source.skip(evaluationStart + evaluationSlices[worker].lowerBound)
+          for index in evaluationSlices[worker] {
+            guard let sample = try source.next() else { break }
+            try floatModel.run(sample)
+            try integerModel.run(sample)
+            for name in tensorsWithIntegerForm {
+              guard let reference = floatModel.floats(name),
+                let approximation = integerModel.dequantized(quantizedNames[name]!, plan.params[name]!)
+              else { continue }
+              approximation.withUnsafeBufferPointer {
+                slots[worker].value.tensors[name, default: SQNRAccumulator()].add(reference: reference, approximation: $0)
+              }
+            }
+            for (position, name) in outputNames.enumerated() {
+              guard let reference = floatModel.floats(name), let approximation = integerModel.floats(name) else {
+                continue
+              }
+              slots[worker].value.outputs[position].add(reference: reference, approximation: approximation)
+            }
+            if worker == 0 { progress("measuring", min(evaluationCount, (index + 1) * measureWorkers), evaluationCount) }
+          }
+        } catch {
+          slots[worker].error = error
+        }
+      }
+    }
+    var tensorSQNR: [String: SQNRAccumulator] = [:]
     var outputSQNR = outputNames.map { (name: $0, sqnr: SQNRAccumulator()) }
-    for index in 0..<evaluationCount {
-      guard let sample = try evaluationSource.next() else { break }
-      try floatModel.run(sample)
-      try integerModel.run(sample)
-      for name in tensorsWithIntegerForm {
-        guard let reference = floatModel.floats(name),
-          let approximation = integerModel.dequantized(quantizedNames[name]!, plan.params[name]!)
-        else { continue }
-        approximation.withUnsafeBufferPointer { tensorSQNR[name, default: SQNRAccumulator()].add(reference: reference, approximation: $0) }
-      }
-      for (position, name) in outputNames.enumerated() {
-        guard let reference = floatModel.floats(name), let approximation = integerModel.floats(name) else { continue }
-        outputSQNR[position].sqnr.add(reference: reference, approximation: approximation)
-      }
-      progress("measuring", index + 1, evaluationCount)
+    for result in measured {
+      if let error = result.error { throw error }
+      for (name, sqnr) in result.value.tensors { tensorSQNR[name, default: SQNRAccumulator()].merge(sqnr) }
+      for index in outputSQNR.indices { outputSQNR[index].sqnr.merge(result.value.outputs[index]) }
     }
     endStage("measure")
     return CalibrationResult(
       model: written, prepared: prepared, plan: plan, statistics: statistics, calibrationSamples: calibrationCount,
       evaluationSamples: evaluationCount, evaluatedOnCalibration: onCalibration, tensorSQNR: tensorSQNR,
       outputSQNR: outputSQNR, nanoseconds: oq_monotonic_ns() - start, stages: stages)
+  }
+
+  static func onlineCores() -> Int {
+    #if canImport(Glibc)
+      return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    #else
+      return 1
+    #endif
+  }
+
+  /// `count` items in `parts` contiguous slices, sizes differing by at most one.
+  static func split(_ count: Int, into parts: Int) -> [Range<Int>] {
+    (0..<parts).map { part in (count * part / parts)..<(count * (part + 1) / parts) }
   }
 
   /// A sample shaped [1, ...] for an input declared one rank lower has no batch axis there.
@@ -135,4 +207,11 @@ enum Calibrator {
     }
     return sampleShape
   }
+}
+
+/// One worker's result: its value, time spent in model runs, and the error that stopped it.
+struct SliceResult<Value> {
+  var value: Value
+  var nanoseconds: UInt64 = 0
+  var error: CommandError? = nil
 }

@@ -16,6 +16,8 @@ public struct QuantizationOptions {
   /// Samples held out of calibration for the SQNR report (taken from the end).
   public var holdout: Int? = nil
   public var shapes: [String: [Int]] = [:]
+  /// Worker threads for the calibration and SQNR runs (nil: one per online core, at most 8).
+  public var threads: Int? = nil
 
   public init() {}
 }

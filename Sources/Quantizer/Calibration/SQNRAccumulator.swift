@@ -80,6 +80,15 @@ public struct SQNRAccumulator {
     return (signal, noise)
   }
 
+  /// Adds another accumulator's sums (samples gathered by another worker).
+  public mutating func merge(_ other: SQNRAccumulator) {
+    signal += other.signal
+    noise += other.noise
+    samples += other.samples
+    elements += other.elements
+    nonFinitePairs += other.nonFinitePairs
+  }
+
   public mutating func add(reference: [Float], approximation: [Float]) {
     reference.withUnsafeBufferPointer { x in
       approximation.withUnsafeBufferPointer { y in add(reference: x, approximation: y) }
