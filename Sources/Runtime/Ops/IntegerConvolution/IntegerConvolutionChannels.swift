@@ -156,21 +156,18 @@ extension IntegerConvolutionKernel {
       let signed = outputKind == .int8
       let low: Int32 = signed ? -128 : 0
       let high: Int32 = signed ? 127 : 255
-      let q0 = IntegerLanes.narrow(
-        IntegerLanes.requantize(v0, requantizer, zeroPoint: yZero, low: low, high: high))
+      let q0 = IntegerLanes.requantize(v0, requantizer, zeroPoint: yZero, low: low, high: high)
       let out = plane + position
       if count == 32 {
-        let q1 = IntegerLanes.narrow(
-          IntegerLanes.requantize(v1, requantizer, zeroPoint: yZero, low: low, high: high))
-        out.storeBytes(of: q0, as: SIMD16<UInt8>.self)
-        out.storeBytes(of: q1, toByteOffset: 16, as: SIMD16<UInt8>.self)
+        let q1 = IntegerLanes.requantize(v1, requantizer, zeroPoint: yZero, low: low, high: high)
+        IntegerLanes.storeBytes(q0, to: out)
+        IntegerLanes.storeBytes(q1, to: out + 16)
       } else {
         let bytes = out.assumingMemoryBound(to: UInt8.self)
-        for lane in 0..<min(count, 16) { bytes[lane] = q0[lane] }
+        for lane in 0..<min(count, 16) { bytes[lane] = UInt8(truncatingIfNeeded: q0[lane]) }
         if count > 16 {
-          let q1 = IntegerLanes.narrow(
-            IntegerLanes.requantize(v1, requantizer, zeroPoint: yZero, low: low, high: high))
-          for lane in 16..<count { bytes[lane] = q1[lane - 16] }
+          let q1 = IntegerLanes.requantize(v1, requantizer, zeroPoint: yZero, low: low, high: high)
+          for lane in 16..<count { bytes[lane] = UInt8(truncatingIfNeeded: q1[lane - 16]) }
         }
       }
     case .int32, .float:
@@ -272,6 +269,11 @@ extension IntegerConvolutionKernel {
                 }
               }
               out += w.gridW
+            }
+            // Positions past the chunk up to the row stride read 0: their accumulators stay small.
+            let used = rows.count * w.gridW
+            if used < stride {
+              (col + k * stride + used).update(repeating: 0, count: stride - used)
             }
             k += 1
           }

@@ -58,7 +58,8 @@ extension IntegerConvolutionKernel {
     for n in 0..<batch {
       for c in 0..<inChannels {
         fillPhasePlanes(
-          x + (n * inChannels + c) * window.imageSize, zeroPoint: zeroPoint, into: phases)
+          x + (n * inChannels + c) * window.imageSize, zeroPoint: zeroPoint, into: phases,
+          bordersReady: n > 0 || c > 0)
         for j in 0..<multiplier {
           let m = c * multiplier + j
           let plane = buffers.outputs[0] + (n * outChannels + m) * positions * elementBytes
@@ -71,8 +72,11 @@ extension IntegerConvolutionKernel {
   }
 
   /// Copies one input plane, minus its zero point, into its phase planes.
+  /// With `bordersReady` only the values inside the image are written: the padding and the slack
+  /// hold 0 from the plane before, in this run.
   func fillPhasePlanes<T: IntegerGemmElement>(
-    _ image: UnsafePointer<T>, zeroPoint: Int16, into phases: UnsafeMutablePointer<Int16>
+    _ image: UnsafePointer<T>, zeroPoint: Int16, into phases: UnsafeMutablePointer<Int16>,
+    bordersReady: Bool
   ) {
     let w = window
     let phaseW = phaseWidth
@@ -86,13 +90,32 @@ extension IntegerConvolutionKernel {
           let out = phase + i * phaseW
           let row = i * w.strideH + ph - w.padH
           if row < 0 || row >= w.imageH {
-            out.update(repeating: 0, count: phaseW)
+            if !bordersReady { out.update(repeating: 0, count: phaseW) }
             continue
           }
-          if columns.lower > 0 { out.update(repeating: 0, count: columns.lower) }
+          if columns.lower > 0 && !bordersReady { out.update(repeating: 0, count: columns.lower) }
           let source = image + row * w.imageW
           var column = columns.lower * w.strideW + pw - w.padW
-          if w.strideW == 1 {
+          if w.strideW == 1 && bordersReady {
+            // 16 values at a time; the last vector may run past the row into the padding and the
+            // next row, so 16 zeros follow the row (the next row is written after them). Source
+            // vectors stay inside the image plane.
+            var index = columns.lower
+            while index < columns.upper && row * w.imageW + column + 16 <= w.imageSize {
+              UnsafeMutableRawPointer(out + index).storeBytes(
+                of: IntegerLanes.widenToInt16(source + column, minus: zeroPoint),
+                as: SIMD16<Int16>.self)
+              index &+= 16
+              column &+= 16
+            }
+            while index < columns.upper {
+              out[index] = Int16(truncatingIfNeeded: source[column]) &- zeroPoint
+              index &+= 1
+              column &+= 1
+            }
+            UnsafeMutableRawPointer(out + columns.upper).storeBytes(
+              of: SIMD16<Int16>(), as: SIMD16<Int16>.self)
+          } else if w.strideW == 1 {
             for index in columns.lower..<columns.upper {
               out[index] = Int16(truncatingIfNeeded: source[column]) &- zeroPoint
               column &+= 1
@@ -103,12 +126,14 @@ extension IntegerConvolutionKernel {
               column &+= w.strideW
             }
           }
-          if columns.upper < phaseW {
+          if columns.upper < phaseW && !bordersReady {
             (out + columns.upper).update(repeating: 0, count: phaseW - columns.upper)
           }
         }
         // The slack read past the last row by the last step.
-        (phase + phaseH * phaseW).update(repeating: 0, count: phaseStride - phaseH * phaseW)
+        if !bordersReady {
+          (phase + phaseH * phaseW).update(repeating: 0, count: phaseStride - phaseH * phaseW)
+        }
       }
     }
   }
@@ -162,18 +187,28 @@ extension IntegerConvolutionKernel {
       var i = 0
       while i < total {
         let v = UnsafeRawPointer(lineValues + i).loadUnaligned(as: V.self)
-        let q8 = IntegerLanes.narrow(
-          IntegerLanes.requantize(v, requantizer, zeroPoint: yZero, low: low, high: high))
+        let q = IntegerLanes.requantize(v, requantizer, zeroPoint: yZero, low: low, high: high)
         // Bytes land before the int32 values still to be read: byte i + 16 <= 4 * i + 64.
-        UnsafeMutableRawPointer(bytes + i).storeBytes(of: q8, as: SIMD16<UInt8>.self)
+        IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(bytes + i))
         i += 16
       }
+      // Rows of valid columns, 16 bytes at a time while they stay inside the plane (a copy may run
+      // into the next rows, which are written after it).
       let out = output.assumingMemoryBound(to: UInt8.self)
-      if phaseW == gridW {
-        out.update(from: bytes, count: total)
-      } else {
-        for h in 0..<gridH {
-          (out + h * gridW).update(from: bytes + h * phaseW, count: gridW)
+      let size = gridH * gridW
+      for h in 0..<gridH {
+        let to = out + h * gridW
+        let from = UnsafeRawPointer(bytes + h * phaseW)
+        var column = 0
+        while column < gridW && h * gridW + column + 16 <= size {
+          UnsafeMutableRawPointer(to + column).storeBytes(
+            of: from.loadUnaligned(fromByteOffset: column, as: SIMD16<UInt8>.self),
+            as: SIMD16<UInt8>.self)
+          column += 16
+        }
+        while column < gridW {
+          to[column] = bytes[h * phaseW + column]
+          column += 1
         }
       }
     case .int32, .float:
