@@ -26,7 +26,7 @@ else ifeq ($(HOST_ARCH)-$(HOST_AVX2_FMA),x86_64-yes)
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DONNXQ_SIMD16 -Xswiftc -DONNXQ_FMA
 endif
 
-.PHONY: deps system-deps build build-debug test unit-test roundtrip conformance real-models bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
+.PHONY: deps system-deps build build-debug test unit-test roundtrip conformance real-models bench gemm-bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
 
 deps: system-deps $(VENV)/.installed
 
@@ -89,6 +89,10 @@ real-models: deps build-debug
 bench: deps build
 	$(PYTHON) scripts/bench_vs_ort.py --binary $(RELEASE_BIN) --shared $(SHARED_MODELS) --markdown build/bench.md
 	@echo "wrote build/bench.md; copy the table into BENCHMARKS.md with the date"
+
+# An int8 256x256x256 GEMM (a 1x1 QLinearConv) in GOPS beside the core's peak (release build).
+gemm-bench: deps build
+	$(PYTHON) scripts/gemm_bench.py --binary $(RELEASE_BIN)
 
 # ORT-quantized models (QOperator and QDQ) against ONNX Runtime, tensor by tensor (no timing: the
 # debug build is for correctness; `make interop-bench` times a release build).
