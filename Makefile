@@ -15,12 +15,18 @@ DEMO_MODEL ?= $(SHARED_MODELS)/ppocr_cls_mobile_v2.onnx
 # baseline is SSE2. On an x86-64 host with AVX2 and FMA the float kernels take 16-wide vectors
 # and fused multiply-adds (the binary then needs such a CPU). AArch64 gets NEON and FMA by default.
 HOST_ARCH := $(shell uname -m)
+# A host with AVX-512 VNNI (Ice Lake server and later, Zen 4 and later) gets 512-bit vectors: the int8
+# kernels' widening multiply-adds become vpdpwssd on 16 int32 lanes. Targeting icelake-server keeps
+# to instructions every such CPU has.
 HOST_AVX2_FMA := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo yes)
-ifeq ($(HOST_ARCH)-$(HOST_AVX2_FMA),x86_64-yes)
+HOST_AVX512_VNNI := $(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo 2>/dev/null && grep -qw avx512vl /proc/cpuinfo 2>/dev/null && echo yes)
+ifeq ($(HOST_ARCH)-$(HOST_AVX512_VNNI),x86_64-yes)
+RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc icelake-server -Xswiftc -DONNXQ_SIMD16 -Xswiftc -DONNXQ_FMA
+else ifeq ($(HOST_ARCH)-$(HOST_AVX2_FMA),x86_64-yes)
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DONNXQ_SIMD16 -Xswiftc -DONNXQ_FMA
 endif
 
-.PHONY: ppocr-data ppocr-recipe deps system-deps build build-debug test unit-test roundtrip conformance real-models bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
+.PHONY: ppocr-data ppocr-recipe deps system-deps build build-debug test unit-test roundtrip conformance real-models bench gemm-bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
 
 deps: system-deps $(VENV)/.installed
 
@@ -83,6 +89,10 @@ real-models: deps build-debug
 bench: deps build
 	$(PYTHON) scripts/bench_vs_ort.py --binary $(RELEASE_BIN) --shared $(SHARED_MODELS) --markdown build/bench.md
 	@echo "wrote build/bench.md; copy the table into BENCHMARKS.md with the date"
+
+# An int8 256x256x256 GEMM (a 1x1 QLinearConv) in GOPS beside the core's peak (release build).
+gemm-bench: deps build
+	$(PYTHON) scripts/gemm_bench.py --binary $(RELEASE_BIN)
 
 # ORT-quantized models (QOperator and QDQ) against ONNX Runtime, tensor by tensor (no timing: the
 # debug build is for correctness; `make interop-bench` times a release build).

@@ -33,6 +33,12 @@ public struct IntegerConvolutionKernel {
   /// two phases.
   var phaseWidth = 0
   var phaseStride = 0
+  /// pointwise / im2col: Σ_k (w - zw) per output channel, and int16 values between two groups' packed
+  /// weights (IntegerConvolutionChannels.swift).
+  var channelSums: Storage?
+  var channelGroupStride = 0
+  /// depthwise over whole phase planes (IntegerDepthwisePlanes.swift): each tap's offset in them.
+  var tapOffsets: Storage?
 
   init(
     batch: Int, inChannels: Int, outChannels: Int, group: Int, window: ConvWindow, xSigned: Bool,
@@ -87,8 +93,16 @@ public struct IntegerConvolutionKernel {
     var zeroPoint: T = 0
     if let zeroPoints = zeroPoints { zeroPoint = zeroPoints[0] }
     let scratch = buffers.scratch.unsafelyUnwrapped
+    if strategy == .depthwise && tapOffsets != nil {
+      runDepthwisePlanes(buffers, x, zeroPoint: Int16(truncatingIfNeeded: zeroPoint))
+      return
+    }
     if strategy == .depthwise {
       runDepthwise(buffers, x, zeroPoint: Int16(truncatingIfNeeded: zeroPoint))
+      return
+    }
+    if channelSums != nil {
+      runChannels(buffers, x, zeroPoint: zeroPoint)
       return
     }
     let cg = inGroupChannels

@@ -135,6 +135,20 @@ enum IntegerConvolutionOps {
     if cg == 1 && plan.group > 1 {
       // Depthwise: w - zb per output channel and tap, as int32.
       plan.strategy = .depthwise
+      if window.gridD == 1 && window.kernelD == 1 && window.imageD == 1 {
+        // One or two spatial axes: whole phase planes, int16 filters.
+        var filters: [Int16] = []
+        filters.reserveCapacity(plan.outChannels * taps)
+        for channel in 0..<plan.outChannels {
+          let zero =
+            zeroPoints.map { Int32(truncatingIfNeeded: $0[channel * zeroPointStride]) } ?? 0
+          for tap in 0..<taps {
+            filters.append(Int16(Int32(truncatingIfNeeded: weights[channel * taps + tap]) - zero))
+          }
+        }
+        plan.weights = Storage(values: filters)
+        return IntegerConvolutionKernel.planDepthwisePlanes(&plan)
+      }
       var filters: [Int32] = []
       filters.reserveCapacity(plan.outChannels * taps)
       for channel in 0..<plan.outChannels {
@@ -154,6 +168,17 @@ enum IntegerConvolutionOps {
       && window.padD == 0
       && window.padH == 0 && window.padW == 0 && window.gridSize == window.imageSize
     plan.strategy = pointwise ? .pointwise : .im2col
+    do {
+      // Output channels by positions on NCHW planes (IntegerConvolutionChannels.swift).
+      let packed = IntegerConvolutionKernel.packChannelWeights(
+        weights, zeroPoints: zeroPoints, zeroPointStride: zeroPointStride,
+        outChannels: plan.outChannels, group: plan.group, k: k)
+      plan.weights = packed.weights
+      plan.channelSums = packed.sums
+      plan.channelGroupStride = packed.groupStride
+      return IntegerConvolutionKernel.channelScratchBytes(
+        window: window, k: k, pointwise: pointwise)
+    }
     // B of group g is W_gᵀ: element (p, j) = W[g * mg + j, p].
     let layout = IntegerGemm.PackedLayout(k: k, n: mg)
     let storage = Storage(byteCount: max(layout.byteCount * plan.group, 1))

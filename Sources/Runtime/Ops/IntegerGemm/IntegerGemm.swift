@@ -388,14 +388,24 @@ enum IntegerGemm {
 protocol IntegerGemmElement: FixedWidthInteger {
   /// What is subtracted from a value to make its int8 code: 128 for uint8, 0 for int8.
   static var center: Int32 { get }
+  /// The 16 values at `pointer`, widened to int32 lanes.
+  static func widen16(_ pointer: UnsafeRawPointer) -> SIMD16<Int32>
 }
 
 extension UInt8: IntegerGemmElement {
   @inline(__always) static var center: Int32 { 128 }
+  @inline(__always)
+  static func widen16(_ pointer: UnsafeRawPointer) -> SIMD16<Int32> {
+    IntegerLanes.widen(pointer.loadUnaligned(as: SIMD16<UInt8>.self))
+  }
 }
 
 extension Int8: IntegerGemmElement {
   @inline(__always) static var center: Int32 { 0 }
+  @inline(__always)
+  static func widen16(_ pointer: UnsafeRawPointer) -> SIMD16<Int32> {
+    IntegerLanes.widen(pointer.loadUnaligned(as: SIMD16<Int8>.self))
+  }
 }
 
 // MARK: Sources of A
