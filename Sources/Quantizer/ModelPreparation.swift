@@ -40,6 +40,13 @@ enum ModelPreparation {
       }
       notes.append("ai.onnx opset " + String(opset) + " upgraded to " + String(minimumOpset))
     }
+    let beforeHardSwish = model.graph.nodes.count
+    model.graph = HardSwishRecognition.rewrite(model.graph, notes: &notes)
+    if model.graph.nodes.count != beforeHardSwish {
+      for index in model.opsetImports.indices where model.opsetImports[index].domain.isEmpty {
+        model.opsetImports[index].version = max(model.opsetImports[index].version, HardSwishRecognition.opset)
+      }
+    }
     if model.irVersion < 7 { model.irVersion = 7 }
     let prepared: GraphAnalysis
     do { prepared = try GraphAnalysis.analyze(model) } catch {
