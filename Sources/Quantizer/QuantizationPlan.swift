@@ -118,8 +118,10 @@ struct QuantizationPlan {
       guard let form = forms[index], form == .divByConstant || form == .mul, node.inputs.count == 2 else { continue }
       let constantSide = initializers.tensor(node.inputs[1]) != nil ? 1 : 0
       let input = node.inputs[1 - constantSide]
-      guard let values = initializers.floats(node.inputs[constantSide]), values.count == 1, values[0] > 0,
-        values[0].isFinite, let producer = nodeIndexByOutput[input], activationOutputOf[producer] == nil,
+      // Not when this node carries a folded activation itself, or its producer was folded already.
+      guard activationOutputOf[index] == nil, let values = initializers.floats(node.inputs[constantSide]),
+        values.count == 1, values[0] > 0, values[0].isFinite, let producer = nodeIndexByOutput[input],
+        activationOutputOf[producer] == nil, !folded.contains(producer),
         let producerForm = forms[producer], producerForm.requantizes, producerForm != .softmax,
         consumers.count(input) == 1, !graphOutputs.contains(input), observed(node.outputs[0])
       else { continue }

@@ -27,17 +27,17 @@ public final class NpySampleReader {
     var preamble: NpyPreamble? = nil
     do throws(FormatError) {
       while true {
-        let chunk = try NpySampleReader.readChunk(fd, capacity: 4096, path: path)
+        let chunk = try NpySampleReader.readChunk(fd, capacity: 4096, context: "npy header")
         if chunk.isEmpty {
           _ = try NpyPreamble(bytes)  // throws the precise truncation error
-          throw FormatError(.truncated, path, "the file ends inside the .npy header")
+          throw FormatError(.truncated, "npy header", "the file ends inside the .npy header")
         }
         bytes.append(contentsOf: chunk)
         if bytes.count >= 12, let found = try? NpyPreamble(bytes), bytes.count >= found.dataStart {
           preamble = found
           break
         }
-        if bytes.count > 1 << 20 { throw FormatError(.invalid, path, "the .npy header is longer than 1 MiB") }
+        if bytes.count > 1 << 20 { throw FormatError(.invalid, "npy header", "the .npy header is longer than 1 MiB") }
       }
     } catch {
       oq_close_fd(fd)
@@ -74,7 +74,7 @@ public final class NpySampleReader {
   public func next() throws(FormatError) -> Tensor? {
     if samplesRead >= sampleCount { return nil }
     while pending.count < sampleBytes {
-      let chunk = try NpySampleReader.readChunk(fd, capacity: max(sampleBytes - pending.count, 4096), path: path)
+      let chunk = try NpySampleReader.readChunk(fd, capacity: max(sampleBytes - pending.count, 4096), context: path)
       if chunk.isEmpty {
         throw FormatError(
           .truncated, path,
@@ -93,13 +93,13 @@ public final class NpySampleReader {
     return Tensor(name: "", dataType: element.dataType, dims: [1] + Array(shape.dropFirst()), bytes: data)
   }
 
-  private static func readChunk(_ fd: Int32, capacity: Int, path: String) throws(FormatError) -> [UInt8] {
+  private static func readChunk(_ fd: Int32, capacity: Int, context: String) throws(FormatError) -> [UInt8] {
     var buffer = [UInt8](repeating: 0, count: capacity)
     while true {
       let count = buffer.withUnsafeMutableBufferPointer { oq_read_fd(fd, $0.baseAddress, capacity) }
       if count >= 0 { return Array(buffer[0..<Int(count)]) }
       if count == -4 { continue }  // EINTR
-      throw FormatError(.io, path, String(cString: oq_error_message(Int32(-count))))
+      throw FormatError(.io, context, String(cString: oq_error_message(Int32(-count))))
     }
   }
 }

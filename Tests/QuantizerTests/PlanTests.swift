@@ -127,6 +127,24 @@ final class PlanTests: XCTestCase {
   }
 
   /// A negative divisor would flip the range: it stays an integer multiplication by the reciprocal.
+  func testDivisionCarryingAFoldedReluKeepsTheGraphOutput() throws {
+    // Conv -> Div(2) -> Relu -> y: the Relu folds into the Div, so the Div must not fold away into
+    // the Conv's scale (it would take the Relu, and the graph output, with it).
+    let prepared = try convModel(
+      [
+        Node(name: "div", opType: "Div", inputs: ["c", "two"], outputs: ["d"]),
+        Node(name: "relu", opType: "Relu", inputs: ["d"], outputs: ["y"]),
+      ],
+      initializers: [QT.floatTensor("two", [], [2])])
+    let statistics = [
+      "x": QT.stats([-1, 1]), "c": QT.stats([-4, 8]), "d": QT.stats([-2, 4]), "y": QT.stats([0, 4]),
+    ]
+    let plan = plan(prepared, statistics)
+    XCTAssertTrue(plan.nodes.contains { $0.output == "y" })
+    XCTAssertEqual(plan.nodes.map { $0.form }, [.conv, .divByConstant])
+    XCTAssertEqual(plan.nodes[1].foldedActivation, "y")
+  }
+
   func testDivisionByANegativeConstantIsNotFolded() throws {
     let prepared = try convModel(
       [Node(name: "div", opType: "Div", inputs: ["c", "k"], outputs: ["y"])],
