@@ -26,7 +26,7 @@ else ifeq ($(HOST_ARCH)-$(HOST_AVX2_FMA),x86_64-yes)
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DONNXQ_SIMD16 -Xswiftc -DONNXQ_FMA
 endif
 
-.PHONY: ppocr-data ppocr-recipe deps system-deps build build-debug test unit-test roundtrip conformance real-models bench gemm-bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
+.PHONY: bench-float board-icount ppocr-data ppocr-recipe deps system-deps build build-debug test unit-test roundtrip conformance real-models bench gemm-bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
 
 deps: system-deps $(VENV)/.installed
 
@@ -86,9 +86,22 @@ real-models: deps build-debug
 	$(PYTHON) scripts/real_models.py --binary $(DEBUG_BIN) --shared $(SHARED_MODELS)
 
 # onnx-quant beside ONNX Runtime, one run, single thread (a release build).
+# onnx-quant int8/float beside ONNX Runtime int8/float (digits, ppocr cls, MLPerf Tiny, ResNet-18), one run,
+# single thread, release build; writes build/bench/bench.md, results.json and the chart.
 bench: deps build
-	$(PYTHON) scripts/bench_vs_ort.py --binary $(RELEASE_BIN) --shared $(SHARED_MODELS) --markdown build/bench.md
-	@echo "wrote build/bench.md; copy the table into BENCHMARKS.md with the date"
+	$(PYTHON) scripts/bench_suite.py --binary $(RELEASE_BIN) --shared $(SHARED_MODELS) --out build/bench \
+	  --markdown build/bench/bench.md --chart build/bench/bench_suite.png
+	@echo "wrote build/bench/bench.md; record the table in BENCHMARKS.md with the date"
+
+# The float-only comparison (includes silero VAD).
+bench-float: deps build
+	$(PYTHON) scripts/bench_vs_ort.py --binary $(RELEASE_BIN) --shared $(SHARED_MODELS) --markdown build/bench-float.md
+
+# Guest instructions per inference of the board binary under qemu (run `make bench` first).
+board-icount: board
+	$(PYTHON) scripts/qemu_icount.py --board-binary build/boards/$(BOARD)/onnx-run --board $(BOARD) \
+	  --suite build/bench/results.json --models ppocr_cls_mobile_v2,kws_dscnn,vww_mobilenet_v1_025 \
+	  --markdown build/bench/icount.md
 
 # An int8 256x256x256 GEMM (a 1x1 QLinearConv) in GOPS beside the core's peak (release build).
 gemm-bench: deps build
