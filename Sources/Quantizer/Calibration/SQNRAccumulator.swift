@@ -54,18 +54,17 @@ public struct SQNRAccumulator {
       let end = min(x.count - (x.count - index) % width, index + 1024)
       var blockSignal = SIMD16<Float>()
       var blockNoise = SIMD16<Float>()
-      var bad = SIMDMask<SIMD16<Int32>>(repeating: false)
+      var flag = SIMD16<Float>()  // NaN once any value is NaN or infinite (x * 0)
       while index < end {
         let a = xRaw.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
         let b = yRaw.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
-        bad .|= (a - a) .!= 0
-        bad .|= (b - b) .!= 0
+        flag += a * 0 + b * 0
         let difference = a - b
         blockSignal += a * a
         blockNoise += difference * difference
         index += width
       }
-      if any(bad) { return nil }
+      if flag.sum().isNaN { return nil }
       signal += Double(blockSignal.sum())
       noise += Double(blockNoise.sum())
     }
