@@ -6,13 +6,11 @@ import Runtime
 /// with an int32 bias instead of a convolution and an integer Add with a rounding of its own.
 enum AddIntoConvBias {
   static func fold(_ graph: Graph, analysis: GraphAnalysis, notes: inout [String]) -> Graph {
-    var initializers = InitializerTable(graph.initializers)
-    let consumers = ConsumerTable(graph)
-    let outputs = Set(graph.outputs.map { $0.name })
-    var producerIndex: [String: Int] = [:]
-    for (index, node) in graph.nodes.enumerated() {
-      for output in node.outputs { producerIndex[output] = index }
-    }
+    let graphIndex = GraphIndex(graph)
+    var initializers = graphIndex.initializers
+    let consumers = graphIndex.consumers
+    let outputs = graphIndex.outputs
+    let producerIndex = graphIndex.producer
     var nodes = graph.nodes
     var removed = Set<Int>()
     var folded = 0
@@ -51,9 +49,7 @@ enum AddIntoConvBias {
       }
     }
     if folded == 0 { return graph }
-    var result = graph
-    result.nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
-    result.initializers = initializers.used(by: result)
+    let result = graph.replacingNodes(nodes, removing: removed, initializers: initializers)
     notes.append(String(folded) + " constant Add folded into Conv bias")
     return result
   }

@@ -5,18 +5,15 @@ import ONNXFormat
 /// rounding step where two would lose accuracy, as every deployment quantizer does.
 enum BatchNormIntoConv {
   static func fold(_ graph: Graph, notes: inout [String]) -> Graph {
-    var result = graph
-    var initializers = InitializerTable(graph.initializers)
-    let consumers = ConsumerTable(graph)
-    let outputs = Set(graph.outputs.map { $0.name })
-    var producerIndex: [String: Int] = [:]
-    for (index, node) in graph.nodes.enumerated() {
-      for output in node.outputs { producerIndex[output] = index }
-    }
+    let index = GraphIndex(graph)
+    var initializers = index.initializers
+    let consumers = index.consumers
+    let outputs = index.outputs
+    let producerIndex = index.producer
     var removed = Set<Int>()
     var nodes = graph.nodes
     var folded = 0
-    for (index, norm) in graph.nodes.enumerated() where norm.opType == "BatchNormalization" && norm.domain.isEmpty {
+    for (position, norm) in graph.nodes.enumerated() where norm.opType == "BatchNormalization" && norm.domain.isEmpty {
       guard norm.inputs.count == 5, norm.outputs.filter({ !$0.isEmpty }).count == 1,
         let convIndex = producerIndex[norm.inputs[0]], !removed.contains(convIndex)
       else { continue }
@@ -61,12 +58,11 @@ enum BatchNormIntoConv {
       newConv.inputs = [conv.inputs[0], conv.inputs[1], biasName]
       newConv.outputs = [norm.outputs[0]]
       nodes[convIndex] = newConv
-      removed.insert(index)
+      removed.insert(position)
       folded += 1
     }
     if folded == 0 { return graph }
-    result.nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
-    result.initializers = initializers.used(by: result)
+    let result = graph.replacingNodes(nodes, removing: removed, initializers: initializers)
     notes.append(String(folded) + " BatchNormalization folded into Conv")
     return result
   }

@@ -8,13 +8,9 @@ enum HardSwishRecognition {
   static let opset = 14
 
   static func rewrite(_ graph: Graph, notes: inout [String]) -> Graph {
-    let initializers = InitializerTable(graph.initializers)
-    let consumers = ConsumerTable(graph)
-    let outputs = Set(graph.outputs.map { $0.name })
-    var producer: [String: Int] = [:]
-    for (index, node) in graph.nodes.enumerated() {
-      for output in node.outputs { producer[output] = index }
-    }
+    let graphIndex = GraphIndex(graph)
+    let initializers = graphIndex.initializers
+    let producer = graphIndex.producer
     func scalar(_ name: String) -> Float? {
       guard let values = initializers.floats(name), values.count == 1 else { return nil }
       return values[0]
@@ -29,7 +25,7 @@ enum HardSwishRecognition {
       if node.inputs[1] == name { return node.inputs[0] }
       return nil
     }
-    func privateToChain(_ name: String) -> Bool { consumers.count(name) == 1 && !outputs.contains(name) }
+    func privateToChain(_ name: String) -> Bool { graphIndex.isPrivate(name) }
 
     var removed = Set<Int>()
     var replacement: [Int: Node] = [:]

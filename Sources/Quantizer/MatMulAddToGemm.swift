@@ -6,13 +6,11 @@ import Runtime
 /// one integer operator with an int32 bias instead of a matrix product and a separate integer add.
 enum MatMulAddToGemm {
   static func rewrite(_ graph: Graph, analysis: GraphAnalysis, notes: inout [String]) -> Graph {
-    let initializers = InitializerTable(graph.initializers)
-    let consumers = ConsumerTable(graph)
-    let outputs = Set(graph.outputs.map { $0.name })
-    var producerIndex: [String: Int] = [:]
-    for (index, node) in graph.nodes.enumerated() {
-      for output in node.outputs { producerIndex[output] = index }
-    }
+    let graphIndex = GraphIndex(graph)
+    let initializers = graphIndex.initializers
+    let consumers = graphIndex.consumers
+    let outputs = graphIndex.outputs
+    let producerIndex = graphIndex.producer
     var nodes = graph.nodes
     var removed = Set<Int>()
     var rewritten = 0
@@ -37,8 +35,7 @@ enum MatMulAddToGemm {
       }
     }
     if rewritten == 0 { return graph }
-    var result = graph
-    result.nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
+    let result = graph.replacingNodes(nodes, removing: removed, initializers: initializers)
     notes.append(String(rewritten) + " MatMul + Add turned into Gemm")
     return result
   }
