@@ -26,7 +26,7 @@ else ifeq ($(HOST_ARCH)-$(HOST_AVX2_FMA),x86_64-yes)
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DONNXQ_SIMD16 -Xswiftc -DONNXQ_FMA
 endif
 
-.PHONY: bench-float board-icount ppocr-data ppocr-recipe deps system-deps build build-debug test unit-test roundtrip conformance real-models bench gemm-bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
+.PHONY: calibrate-interop bench-float board-icount ppocr-data ppocr-recipe deps system-deps build build-debug test unit-test roundtrip conformance real-models bench gemm-bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
 
 deps: system-deps $(VENV)/.installed
 
@@ -150,8 +150,16 @@ test: deps check-proto
 	$(MAKE) conformance
 	$(MAKE) real-models
 	$(MAKE) interop
+	$(MAKE) calibrate-interop
 	$(MAKE) vad
 	$(MAKE) board-test BOARD=rpi4
+
+# Models written by `onnx-quant calibrate` (QOperator and QDQ; the default method and entropy) through
+# onnx.checker and against ONNX Runtime tensor by tensor; the debug build runs them.
+calibrate-interop: deps build build-debug ppocr-data
+	$(PYTHON) scripts/calibrate_interop.py --binary $(RELEASE_BIN) --debug-binary $(DEBUG_BIN) \
+	  --shared $(SHARED_MODELS) --out build/calibrate-interop --methods default,entropy --require-ppocr \
+	  --report build/calibrate-interop/CALIBRATE_INTEROP.md
 
 # The quantizer's main job on the shipped digits example: calibrate, evaluate float and int8 top-1,
 # benchmark both, print a table.

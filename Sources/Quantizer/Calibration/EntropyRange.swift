@@ -30,8 +30,11 @@ enum EntropyRange {
   static func thresholds(_ stats: TensorStatistics, steps: Int) -> (
     negative: Double, positive: Double
   ) {
-    let negative = SideDistribution(stats.negative)
-    let positive = SideDistribution(stats.positive)
+    let negative = SideDistribution(stats.negative, exactZeros: 0)
+    // Exact zeros (half of a ReLU output) quantize without error at the zero point; left in bin 0
+    // they dominate the divergence, which then favours one histogram bin per bucket (a threshold
+    // near `steps` bins) whatever the tail looks like.
+    let positive = SideDistribution(stats.positive, exactZeros: stats.zeroCount)
     var extents = (negative: negative.extent, positive: positive.extent)
     var split = -1
     for _ in 0..<maximumPasses {
@@ -68,12 +71,14 @@ private struct SideDistribution {
   let countLogCountBelow: [Double]
   let nonzeroBelow: [Int]
 
-  init(_ histogram: MagnitudeHistogram) {
+  init(_ histogram: MagnitudeHistogram, exactZeros: Int) {
     let used = histogram.usedBins
-    counts = histogram.counts[0..<used].map(Double.init)
+    var counts = histogram.counts[0..<used].map(Double.init)
+    if used > 0 { counts[0] = max(0, counts[0] - Double(exactZeros)) }
+    self.counts = counts
     binWidth = histogram.binWidth
     extent = Double(histogram.largest)
-    total = Double(histogram.total)
+    total = Double(max(0, histogram.total - (used > 0 ? exactZeros : 0)))
     var count = [0.0]
     var countLogCount = [0.0]
     var nonzero = [0]
