@@ -142,19 +142,23 @@ public struct QuantizedElementwiseKernel {
     let estimateOffset: Int64
     /// 257 Int32 thresholds of p (see `QuantizedElementwiseMath.thresholds`).
     let thresholds: Storage
+    /// The estimate `(p * M + offset) >> 32` is exact for every product p of the operands' codes whose
+    /// `p * M + offset` lies `margin` or more away from a multiple of 2^32 (0: no vector path; see
+    /// `QuantizedElementwiseMath.estimateMargin`).
+    let margin: Int64
 
     func run(_ buffers: StepBuffers) {
       if signed { rows(Int8.self, buffers) } else { rows(UInt8.self, buffers) }
     }
 
-    private func rows<T: FixedWidthInteger>(_ type: T.Type, _ buffers: StepBuffers) {
+    private func rows<T: IntegerGemmElement>(_ type: T.Type, _ buffers: StepBuffers) {
       plan.forEachRow(
         MulRows<T>(
           a: buffers.input(0, T.self), b: buffers.input(3, T.self), out: buffers.output(0, T.self),
           strideA: plan.innerA, strideB: plan.innerB, zeroA: zeroA, zeroB: zeroB,
           steps: ProductSteps(
             thresholds: UnsafePointer(thresholds.typed(Int32.self)), multiplier: estimateMultiplier,
-            offset: estimateOffset, low: Int64(T.min), high: Int64(T.max)),
+            offset: estimateOffset, low: Int64(T.min), high: Int64(T.max), margin: margin),
           scratch: buffers.scratch.map { $0.assumingMemoryBound(to: T.self) }))
     }
   }
@@ -166,6 +170,7 @@ public struct QuantizedElementwiseKernel {
     let offset: Int64
     let low: Int64
     let high: Int64
+    let margin: Int64
 
     @inline(__always)
     func callAsFunction(_ product: Int32) -> Int64 {
@@ -176,9 +181,30 @@ public struct QuantizedElementwiseKernel {
       let down: Int64 = product < thresholds[i] ? 1 : 0
       return v &+ up &- down
     }
+
+    /// The outputs of 16 products, or nil when a lane's estimate lies within `margin` of a step (then
+    /// the caller takes the scalar path for these lanes). On 64-bit lanes: `vpmullq`, shifts, compares.
+    @inline(__always)
+    func vector(_ products: IntegerLanes.Vector) -> IntegerLanes.Vector? {
+      typealias Wide = IntegerLanes.Wide
+      let m = Wide(repeating: multiplier)
+      let o = Wide(repeating: offset)
+      let ra = IntegerLanes.widenLow(products) &* m &+ o
+      let rb = IntegerLanes.widenHigh(products) &* m &+ o
+      let e = Wide(repeating: margin)
+      let mask = Wide(repeating: 0xFFFF_FFFF)
+      let near = ((ra &+ e) & mask) .< (e &+ e) .| (((rb &+ e) & mask) .< (e &+ e))
+      let flags = Wide(repeating: 0).replacing(with: 1, where: near)
+      if flags[0] | flags[1] | flags[2] | flags[3] | flags[4] | flags[5] | flags[6] | flags[7] != 0 { return nil }
+      let lower = Wide(repeating: low)
+      let upper = Wide(repeating: high)
+      let thirtyTwo = Wide(repeating: 32)
+      return IntegerLanes.join(
+        IntegerLanes.clamp(ra &>> thirtyTwo, lower, upper), IntegerLanes.clamp(rb &>> thirtyTwo, lower, upper))
+    }
   }
 
-  struct MulRows<T: FixedWidthInteger>: RowKernel {
+  struct MulRows<T: IntegerGemmElement>: RowKernel {
     let a: UnsafePointer<T>
     let b: UnsafePointer<T>
     let out: UnsafeMutablePointer<T>
@@ -202,7 +228,24 @@ public struct QuantizedElementwiseKernel {
         let codes = UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self)
         for index in 0..<count { z[index] = lookup[Int(codes[index])] }
       } else {
-        for index in 0..<count { z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zero) &* s)) }
+        var index = 0
+        if steps.margin > 0 {
+          let zeros = IntegerLanes.Vector(repeating: zero)
+          let factor = IntegerLanes.Vector(repeating: s)
+          while index &+ 16 <= count {
+            let products = (T.widen16(UnsafeRawPointer(x + index)) &- zeros) &* factor
+            if let q = steps.vector(products) {
+              IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
+            } else {
+              for lane in 0..<16 { z[index &+ lane] = T(truncatingIfNeeded: steps(products[lane])) }
+            }
+            index &+= 16
+          }
+        }
+        while index < count {
+          z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zero) &* s))
+          index &+= 1
+        }
       }
     }
 
@@ -215,8 +258,24 @@ public struct QuantizedElementwiseKernel {
       let zeroB = zeroB
       let steps = steps
       if strideA == 1 && strideB == 1 {
-        for index in 0..<count {
+        var index = 0
+        if steps.margin > 0 {
+          let zerosA = IntegerLanes.Vector(repeating: zeroA)
+          let zerosB = IntegerLanes.Vector(repeating: zeroB)
+          while index &+ 16 <= count {
+            let products =
+              (T.widen16(UnsafeRawPointer(x + index)) &- zerosA) &* (T.widen16(UnsafeRawPointer(y + index)) &- zerosB)
+            if let q = steps.vector(products) {
+              IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
+            } else {
+              for lane in 0..<16 { z[index &+ lane] = T(truncatingIfNeeded: steps(products[lane])) }
+            }
+            index &+= 16
+          }
+        }
+        while index < count {
           z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zeroA) &* (Int32(y[index]) &- zeroB)))
+          index &+= 1
         }
       } else if strideA == 1 {
         scaled(x, zeroA, Int32(y[0]) &- zeroB, z, count)

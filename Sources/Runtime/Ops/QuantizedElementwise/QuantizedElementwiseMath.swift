@@ -211,3 +211,49 @@ extension QuantizedElementwiseMath {
     return result
   }
 }
+
+// MARK: - Where a linear estimate of a step function is exact (vector paths)
+
+extension QuantizedElementwiseMath {
+  /// For a nondecreasing function f onto `low...high` given by its 257 `thresholds` (see `thresholds`)
+  /// and the estimate `E(X) = clamp((X * multiplier + offset) >> shift, low, high)` (multiplier > 0):
+  /// the least margin such that E(X) = f(X) for every X in `domain` whose `X * multiplier + offset` lies
+  /// at least `margin` away from every multiple of 2^shift; nil when the estimate is too coarse for a
+  /// margin below 2^(shift - 4) (the vector path then never pays). Load time only.
+  ///
+  /// E and f are both `low + #{levels c reached}`; level c is reached by f from its threshold on and by
+  /// E from e_c, the least X with `X * multiplier + offset >= c * 2^shift`. They can differ only at X
+  /// between the two, and every such X is measured.
+  static func estimateMargin(
+    thresholds: [Int64], low: Int32, high: Int32, domain: ClosedRange<Int64>, multiplier: Int64, offset: Int64,
+    shift: Int
+  ) -> Int64? {
+    guard multiplier > 0, shift >= 8, shift < 48, thresholds.count == 257, high - low == 255,
+      domain.lowerBound > -(1 << 40), domain.upperBound < (1 << 40),
+      multiplier < (Int64(1) << 62) / max(domain.lowerBound.magnitude, domain.upperBound.magnitude, 1).toInt64
+    else { return nil }
+    let limit = Int64(1) << Int64(shift - 4)
+    var margin: Int64 = 1
+    for i in 1..<256 {
+      let boundary = Int64(low + Int32(i)) << Int64(shift)
+      let numerator = boundary - offset
+      // ceil(numerator / multiplier)
+      let e = numerator >= 0 ? (numerator + multiplier - 1) / multiplier : -((-numerator) / multiplier)
+      let t = thresholds[i]
+      let from = max(min(e, t), domain.lowerBound)
+      let to = min(max(e, t), domain.upperBound + 1)
+      if to <= from { continue }
+      if to - from > 64 { return nil }
+      for x in from..<to {
+        let distance = (x * multiplier + offset - boundary).magnitude
+        if distance >= UInt64(limit) { return nil }
+        margin = max(margin, Int64(distance) + 1)
+      }
+    }
+    return margin
+  }
+}
+
+extension UInt64 {
+  fileprivate var toInt64: Int64 { Int64(clamping: self) }
+}

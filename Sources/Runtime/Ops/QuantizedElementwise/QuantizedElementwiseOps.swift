@@ -122,10 +122,16 @@ enum QuantizedElementwiseOps {
       } else {
         estimateMultiplier = 0
       }
+      let estimateOffset = (Int64(cZero) << 32) + (1 << 31)
+      // Every product of two codes minus their zero points.
+      let ends = [(low - aZero) * (low - bZero), (low - aZero) * (high - bZero), (high - aZero) * (low - bZero), (high - aZero) * (high - bZero)]
+      let margin = QuantizedElementwiseMath.estimateMargin(
+        thresholds: thresholds, low: low, high: high,
+        domain: Int64(ends.min()!)...Int64(ends.max()!), multiplier: estimateMultiplier, offset: estimateOffset, shift: 32)
       let mul = QuantizedElementwiseKernel.Mul(
         signed: signed, plan: plan, zeroA: aZero, zeroB: bZero, estimateMultiplier: estimateMultiplier,
-        estimateOffset: (Int64(cZero) << 32) + (1 << 31),
-        thresholds: Storage(values: thresholds.map { Int32(clamping: $0) }))
+        estimateOffset: estimateOffset,
+        thresholds: Storage(values: thresholds.map { Int32(clamping: $0) }), margin: margin ?? 0)
       return Prepared(
         .quantizedElementwise(QuantizedElementwiseKernel(step: .mul(mul))), outputs: [output], scratchBytes: 256,
         inPlaceInput: inPlace)
