@@ -120,6 +120,34 @@ final class QuantizedElementwiseTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(on, 12)
   }
 
+  /// QLinearAdd's 16-lane path (a 32-bit linear estimate, exact away from the steps) is on for ordinary
+  /// scales, and rows of every length around the vectors, streamed or broadcast, give the model's bytes.
+  func testAddVectorPathIsOnAndMatchesTheModel() throws {
+    var random = QE.Random(seed: 29)
+    var on = 0
+    for set in 0..<16 {
+      let signed = set % 2 == 1
+      let p = random.binaryParameters(signed: signed, ties: set % 4 == 0)
+      let codes = QE.codes()
+      let inputs = QE.binaryInputs(signed: signed, [256], codes, [256], codes, scales: p.scales, zeroPoints: p.zeros)
+      guard case .quantizedElementwise(let kernel) = try QE.prepare(QE.node("QLinearAdd", 8), inputs).kernel,
+        case .add(let add) = kernel.step
+      else { return XCTFail("not a QLinearAdd kernel") }
+      if add.linear != nil { on += 1 }
+      for length in 1...40 {
+        let a = (0..<length).map { _ in codes[random.below(256)] }
+        let b = (0..<length).map { _ in codes[random.below(256)] }
+        let same = try QE.binary("QLinearAdd", signed: signed, [length], a, [length], b, scales: p.scales, zeroPoints: p.zeros)
+        let scalarB = try QE.binary("QLinearAdd", signed: signed, [length], a, [1], [b[0]], scales: p.scales, zeroPoints: p.zeros)
+        for i in 0..<length {
+          XCTAssertEqual(same[i], QE.addModel(x: a[i], y: b[i], p, swap: false, signed: signed), "set \(set) length \(length)")
+          XCTAssertEqual(scalarB[i], QE.addModel(x: a[i], y: b[0], p, swap: false, signed: signed), "set \(set) length \(length)")
+        }
+      }
+    }
+    XCTAssertGreaterThanOrEqual(on, 12)
+  }
+
   /// Random and tie-heavy rows: the integer softmax equals the float32 model (float32 sum in order,
   /// fl(t * fl(1 / sum)), times floor(1 / y_scale), round half to even).
   func testSoftmaxEqualsTheFloat32Model() throws {

@@ -39,12 +39,14 @@ public struct QuantizedElementwiseKernel {
     let fractionBits: Int
     /// 257 Int64 thresholds of X (see `QuantizedElementwiseMath.thresholds`).
     let thresholds: Storage
+    /// The 16-lane path's estimate, or nil.
+    let linear: QuantizedElementwiseMath.LinearAdd?
 
     func run(_ buffers: StepBuffers) {
       if signed { rows(Int8.self, buffers) } else { rows(UInt8.self, buffers) }
     }
 
-    private func rows<T: FixedWidthInteger>(_ type: T.Type, _ buffers: StepBuffers) {
+    private func rows<T: IntegerGemmElement>(_ type: T.Type, _ buffers: StepBuffers) {
       let a = buffers.input(0, T.self)
       let b = buffers.input(3, T.self)
       plan.forEachRow(
@@ -55,6 +57,7 @@ public struct QuantizedElementwiseKernel {
           steps: StepFunction(
             thresholds: UnsafePointer(thresholds.typed(Int64.self)), fractionBits: fractionBits,
             low: Int64(T.min), high: Int64(T.max)),
+          linear: linear ?? QuantizedElementwiseMath.LinearAdd(mx: 0, my: 0, base: 0, shift: 0, margin: 0),
           scratch: buffers.scratch.map { $0.assumingMemoryBound(to: T.self) }))
     }
   }
@@ -79,7 +82,7 @@ public struct QuantizedElementwiseKernel {
     }
   }
 
-  struct AddRows<T: FixedWidthInteger>: RowKernel {
+  struct AddRows<T: IntegerGemmElement>: RowKernel {
     let x: UnsafePointer<T>
     let y: UnsafePointer<T>
     let out: UnsafeMutablePointer<T>
@@ -89,8 +92,58 @@ public struct QuantizedElementwiseKernel {
     let multiplier: Int64
     let table: UnsafePointer<Int64>
     let steps: StepFunction
+    /// The 16-lane estimate (margin 0: none).
+    let linear: QuantizedElementwiseMath.LinearAdd
     /// 256 codes of scratch, or nil.
     let scratch: UnsafeMutablePointer<T>?
+
+    /// Elements `0..<count` rounded down to 16 through the linear estimate, lanes near a step through
+    /// the exact step function; returns how many were done. y streams when `yStride` is 1, else is y[0].
+    @inline(__always)
+    func vectors(
+      _ xs: UnsafePointer<T>, _ ys: UnsafePointer<T>, yStride: Int, _ z: UnsafeMutablePointer<T>, _ count: Int
+    ) -> Int {
+      typealias V = IntegerLanes.Vector
+      let linear = linear
+      let mx = V(repeating: linear.mx)
+      let my = V(repeating: linear.my)
+      let shift = V(repeating: Int32(linear.shift))
+      let half = Int32(1) &<< Int32(linear.shift &- 1)
+      let start = V(repeating: linear.base &+ half)
+      let margin = V(repeating: linear.margin)
+      let twice = V(repeating: linear.margin &* 2)
+      let mask = V(repeating: (Int32(1) &<< Int32(linear.shift)) &- 1)
+      let lower = V(repeating: Int32(T.min))
+      let upper = V(repeating: Int32(T.max))
+      let fixedY = V(repeating: Int32(ys[0]))
+      let table = table
+      let steps = steps
+      let multiplier = multiplier
+      var index = 0
+      while index &+ 16 <= count {
+        let xv = T.widen16(UnsafeRawPointer(xs + index))
+        let yv = yStride == 0 ? fixedY : T.widen16(UnsafeRawPointer(ys + index))
+        let shifted = xv &* mx &+ yv &* my &+ start
+        let near = ((shifted &+ margin) & mask) .< twice
+        let flags = V(repeating: 0).replacing(with: 1, where: near)
+        if (flags[0] | flags[1] | flags[2] | flags[3] | flags[4] | flags[5] | flags[6] | flags[7] | flags[8]
+          | flags[9] | flags[10] | flags[11] | flags[12] | flags[13] | flags[14] | flags[15]) == 0
+        {
+          var q = shifted &>> shift
+          q = q.replacing(with: lower, where: q .< lower)
+          q = q.replacing(with: upper, where: q .> upper)
+          IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
+        } else {
+          let codes = UnsafeRawPointer(ys).assumingMemoryBound(to: UInt8.self)
+          for lane in index..<index &+ 16 {
+            let term = table[Int(codes[yStride == 0 ? 0 : lane])]
+            z[lane] = T(truncatingIfNeeded: steps(Int64(xs[lane]) &* multiplier &+ term))
+          }
+        }
+        index &+= 16
+      }
+      return index
+    }
 
     @inline(__always)
     func row(_ o: Int, _ ia: Int, _ ib: Int, _ ic: Int, _ count: Int) {
@@ -100,7 +153,20 @@ public struct QuantizedElementwiseKernel {
       let multiplier = multiplier
       let table = table
       let steps = steps
-      if strideY == 0 {
+      if linear.margin > 0 && strideX != 0 {
+        let done = vectors(xs, ys, yStride: strideY, z, count)
+        if strideY == 0 {
+          let term = table[Int(UInt8(truncatingIfNeeded: ys[0]))]
+          for index in done..<count {
+            z[index] = T(truncatingIfNeeded: steps(Int64(xs[index]) &* multiplier &+ term))
+          }
+        } else {
+          let codes = UnsafeRawPointer(ys).assumingMemoryBound(to: UInt8.self)
+          for index in done..<count {
+            z[index] = T(truncatingIfNeeded: steps(Int64(xs[index]) &* multiplier &+ table[Int(codes[index])]))
+          }
+        }
+      } else if strideY == 0 {
         let term = table[Int(UInt8(truncatingIfNeeded: ys[0]))]
         if strideX == 0 {
           let v = T(truncatingIfNeeded: steps(Int64(xs[0]) &* multiplier &+ term))

@@ -174,7 +174,10 @@ enum QuantizedElementwiseOps {
     }
     let add = QuantizedElementwiseKernel.Add(
       signed: signed, plan: plan, swap: swap, multiplier: multiplier, table: Storage(values: table),
-      fractionBits: fractionBits, thresholds: Storage(values: thresholds))
+      fractionBits: fractionBits, thresholds: Storage(values: thresholds),
+      linear: QuantizedElementwiseMath.linearAdd(
+        table: table, multiplier: multiplier, fractionBits: fractionBits, thresholds: thresholds, signed: signed,
+        low: low, high: high))
     return Prepared(
       .quantizedElementwise(QuantizedElementwiseKernel(step: .add(add))), outputs: [output], scratchBytes: 256,
       inPlaceInput: inPlace)
