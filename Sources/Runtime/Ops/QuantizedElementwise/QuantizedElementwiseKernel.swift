@@ -97,11 +97,13 @@ public struct QuantizedElementwiseKernel {
     /// 256 codes of scratch, or nil.
     let scratch: UnsafeMutablePointer<T>?
 
-    /// Elements `0..<count` rounded down to 16 through the linear estimate, lanes near a step through
-    /// the exact step function; returns how many were done. y streams when `yStride` is 1, else is y[0].
+    /// Elements `0..<count` rounded down to 16 through the linear estimate; a vector with a lane near a
+    /// step goes through `lookup` (the row's 256 outputs by x's byte, y fixed) when given, else through
+    /// the exact step function. Returns how many were done. y streams when `yStride` is 1, else is y[0].
     @inline(__always)
     func vectors(
-      _ xs: UnsafePointer<T>, _ ys: UnsafePointer<T>, yStride: Int, _ z: UnsafeMutablePointer<T>, _ count: Int
+      _ xs: UnsafePointer<T>, _ ys: UnsafePointer<T>, yStride: Int, _ z: UnsafeMutablePointer<T>, _ count: Int,
+      lookup: UnsafePointer<T>?
     ) -> Int {
       typealias V = IntegerLanes.Vector
       let linear = linear
@@ -133,6 +135,9 @@ public struct QuantizedElementwiseKernel {
           q = q.replacing(with: lower, where: q .< lower)
           q = q.replacing(with: upper, where: q .> upper)
           IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
+        } else if let lookup = lookup {
+          let codes = UnsafeRawPointer(xs).assumingMemoryBound(to: UInt8.self)
+          for lane in index..<index &+ 16 { z[lane] = lookup[Int(codes[lane])] }
         } else {
           let codes = UnsafeRawPointer(ys).assumingMemoryBound(to: UInt8.self)
           for lane in index..<index &+ 16 {
@@ -154,7 +159,17 @@ public struct QuantizedElementwiseKernel {
       let table = table
       let steps = steps
       if linear.margin > 0 && strideX != 0 {
-        let done = vectors(xs, ys, yStride: strideY, z, count)
+        var lookup: UnsafePointer<T>? = nil
+        if strideY == 0 && count >= 1024, let scratch = scratch {
+          // The row's outputs for every code of x, for the vectors near a step.
+          let term = table[Int(UInt8(truncatingIfNeeded: ys[0]))]
+          for byte in 0..<256 {
+            let code = Int64(T(truncatingIfNeeded: byte))
+            scratch[byte] = T(truncatingIfNeeded: steps(code &* multiplier &+ term))
+          }
+          lookup = UnsafePointer(scratch)
+        }
+        let done = vectors(xs, ys, yStride: strideY, z, count, lookup: lookup)
         if strideY == 0 {
           let term = table[Int(UInt8(truncatingIfNeeded: ys[0]))]
           for index in done..<count {
@@ -282,36 +297,43 @@ public struct QuantizedElementwiseKernel {
     /// 256 codes of scratch, or nil.
     let scratch: UnsafeMutablePointer<T>?
 
-    /// One row where x streams and the other factor `s` is fixed.
+    /// One row where x streams and the other factor `s` is fixed: 16 lanes at a time; a vector with a lane
+    /// near a step through the row's 256 outputs by x's byte (rows of 1024 or more) or the thresholds.
     @inline(__always)
     func scaled(_ x: UnsafePointer<T>, _ zero: Int32, _ s: Int32, _ z: UnsafeMutablePointer<T>, _ count: Int) {
       let steps = steps
-      if count >= 1024, let lookup = scratch {
+      var lookup: UnsafeMutablePointer<T>? = nil
+      if count >= 1024, let scratch = scratch {
         for byte in 0..<256 {
           let code = Int32(T(truncatingIfNeeded: byte))
-          lookup[byte] = T(truncatingIfNeeded: steps((code &- zero) &* s))
+          scratch[byte] = T(truncatingIfNeeded: steps((code &- zero) &* s))
         }
-        let codes = UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self)
-        for index in 0..<count { z[index] = lookup[Int(codes[index])] }
-      } else {
-        var index = 0
-        if steps.margin > 0 {
-          let zeros = IntegerLanes.Vector(repeating: zero)
-          let factor = IntegerLanes.Vector(repeating: s)
-          while index &+ 16 <= count {
-            let products = (T.widen16(UnsafeRawPointer(x + index)) &- zeros) &* factor
-            if let q = steps.vector(products) {
-              IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
-            } else {
-              for lane in 0..<16 { z[index &+ lane] = T(truncatingIfNeeded: steps(products[lane])) }
-            }
-            index &+= 16
+        lookup = scratch
+      }
+      let codes = UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self)
+      var index = 0
+      if steps.margin > 0 {
+        let zeros = IntegerLanes.Vector(repeating: zero)
+        let factor = IntegerLanes.Vector(repeating: s)
+        while index &+ 16 <= count {
+          let products = (T.widen16(UnsafeRawPointer(x + index)) &- zeros) &* factor
+          if let q = steps.vector(products) {
+            IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
+          } else if let lookup = lookup {
+            for lane in index..<index &+ 16 { z[lane] = lookup[Int(codes[lane])] }
+          } else {
+            for lane in 0..<16 { z[index &+ lane] = T(truncatingIfNeeded: steps(products[lane])) }
           }
+          index &+= 16
         }
-        while index < count {
+      }
+      while index < count {
+        if let lookup = lookup {
+          z[index] = lookup[Int(codes[index])]
+        } else {
           z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zero) &* s))
-          index &+= 1
         }
+        index &+= 1
       }
     }
 
