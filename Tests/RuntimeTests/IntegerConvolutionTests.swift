@@ -1,3 +1,4 @@
+import CSupport
 import ONNXFormat
 import XCTest
 
@@ -27,6 +28,8 @@ final class IntegerConvolutionTests: XCTestCase {
     /// ConvInteger's x_zero_point known only at run time.
     var runtimeZeroPoint = false
     var kernelShapeAttribute = false
+    /// Weight zero points 0 (symmetric weights, as quantizers write them).
+    var symmetricWeights = false
   }
 
   /// Output spatial sizes and begin pads, from the ONNX rules.
@@ -76,7 +79,7 @@ final class IntegerConvolutionTests: XCTestCase {
     let x = rng.codes(c.batch * c.inChannels * c.spatial.reduce(1, *), signed: c.xSigned)
     let w = rng.codes(c.outChannels * cg * taps, signed: c.wSigned)
     let channels = c.perChannel ? c.outChannels : 1
-    let wZero = (0..<channels).map { _ in rng.zeroPoint(signed: c.wSigned) }
+    let wZero = (0..<channels).map { _ in c.symmetricWeights ? 0 : rng.zeroPoint(signed: c.wSigned) }
     let bias =
       c.bias ? (0..<c.outChannels).map { _ in Int32.random(in: -20000...20000, using: &rng) } : nil
     let xScale = rng.uniform(0.005...0.05)
@@ -367,6 +370,47 @@ final class IntegerConvolutionTests: XCTestCase {
       Case(inChannels: 6, outChannels: 4, spatial: [7, 7], kernel: [1, 1], strides: [2, 2]),
       seed: 210)
     XCTAssertEqual(strided?.strategy, .im2col)
+  }
+
+  /// The CPU's dot-product tile (csupport_int8.c, when it has one) and the portable Swift tile give the
+  /// same bytes, both equal to the reference: k not a multiple of 4, channels not a multiple of 8,
+  /// positions not a multiple of 32, int8 and uint8 activations, pointwise and gathered.
+  func testDotProductTileMatchesThePortableKernel() throws {
+    let cases: [Case] = [
+      Case(inChannels: 37, outChannels: 13, spatial: [7, 9], kernel: [1, 1]),
+      Case(inChannels: 64, outChannels: 24, spatial: [8, 8], kernel: [1, 1]),
+      Case(batch: 2, inChannels: 5, outChannels: 17, spatial: [9, 11], kernel: [3, 3], pads: [1, 1, 1, 1]),
+      Case(inChannels: 3, outChannels: 8, spatial: [12, 40], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]),
+      Case(inChannels: 8, outChannels: 12, spatial: [6, 10], kernel: [1, 1], group: 2),
+      Case(inChannels: 130, outChannels: 9, spatial: [33], kernel: [1]),
+    ]
+    var seed: UInt64 = 700
+    var used = 0
+    defer { IntegerConvolutionKernel.allowDotProducts = true }
+    for base in cases {
+      for xSigned in [false, true] {
+        var c = base
+        c.xSigned = xSigned
+        c.wSigned = true
+        c.symmetricWeights = seed % 4 != 3
+        var outputs: [[Int]] = []
+        for allow in [true, false] {
+          IntegerConvolutionKernel.allowDotProducts = allow
+          var rng = SeededGenerator(seed: seed)
+          let data = Self.makeData(c, &rng)
+          let result = try KernelHarness.run(Self.node(c), opset: 13, Self.inputs(c, data))
+          outputs.append(integerValues(result.outputs[0]))
+          XCTAssertEqual(outputs.last!, Self.reference(c, data), "seed \(seed) dot \(allow)")
+          if case .integerConvolution(let kernel) = result.prepared.kernel {
+            if allow && kernel.dotWeights != nil { used += 1 }
+            if !allow { XCTAssertNil(kernel.dotWeights) }
+          }
+        }
+        XCTAssertEqual(outputs[0], outputs[1], "seed \(seed)")
+        seed += 1
+      }
+    }
+    if oq_has_u8s8_dot() == 1 { XCTAssertGreaterThan(used, 6) }
   }
 
   func testConvIntegerOutputsExactSums() throws {

@@ -89,6 +89,65 @@ final class QuantizedElementwiseTests: XCTestCase {
     }
   }
 
+  /// The vector path of QLinearMul (a linear estimate, exact away from the steps) is on for ordinary
+  /// scales, and rows of every length around the 16-lane vectors give the scalar path's bytes.
+  func testMulVectorPathIsOnAndMatchesTheScalarPath() throws {
+    var random = QE.Random(seed: 23)
+    var on = 0
+    for set in 0..<16 {
+      let signed = set % 2 == 1
+      let p = random.binaryParameters(signed: signed, ties: set % 4 == 0, multiply: true)
+      let codes = QE.codes()
+      let inputs = QE.binaryInputs(signed: signed, [256], codes, [256], codes, scales: p.scales, zeroPoints: p.zeros)
+      guard case .quantizedElementwise(let kernel) = try QE.prepare(QE.node("QLinearMul", 8), inputs).kernel,
+        case .mul(let mul) = kernel.step
+      else { return XCTFail("not a QLinearMul kernel") }
+      if mul.margin > 0 { on += 1 }
+      // Rows of 1...40 elements: vectors of 16, then a scalar tail.
+      let a = (0..<(40 * 41 / 2)).map { _ in codes[random.below(256)] }
+      let b = (0..<(40 * 41 / 2)).map { _ in codes[random.below(256)] }
+      var start = 0
+      for length in 1...40 {
+        let got = try QE.binary(
+          "QLinearMul", signed: signed, [length], Array(a[start..<start + length]), [length],
+          Array(b[start..<start + length]), scales: p.scales, zeroPoints: p.zeros)
+        for i in 0..<length {
+          XCTAssertEqual(got[i], QE.mulModel(a[start + i], b[start + i], p, signed: signed), "set \(set) length \(length)")
+        }
+        start += length
+      }
+    }
+    XCTAssertGreaterThanOrEqual(on, 12)
+  }
+
+  /// QLinearAdd's 16-lane path (a 32-bit linear estimate, exact away from the steps) is on for ordinary
+  /// scales, and rows of every length around the vectors, streamed or broadcast, give the model's bytes.
+  func testAddVectorPathIsOnAndMatchesTheModel() throws {
+    var random = QE.Random(seed: 29)
+    var on = 0
+    for set in 0..<16 {
+      let signed = set % 2 == 1
+      let p = random.binaryParameters(signed: signed, ties: set % 4 == 0)
+      let codes = QE.codes()
+      let inputs = QE.binaryInputs(signed: signed, [256], codes, [256], codes, scales: p.scales, zeroPoints: p.zeros)
+      guard case .quantizedElementwise(let kernel) = try QE.prepare(QE.node("QLinearAdd", 8), inputs).kernel,
+        case .add(let add) = kernel.step
+      else { return XCTFail("not a QLinearAdd kernel") }
+      if add.linear != nil { on += 1 }
+      for length in 1...40 {
+        let a = (0..<length).map { _ in codes[random.below(256)] }
+        let b = (0..<length).map { _ in codes[random.below(256)] }
+        let same = try QE.binary("QLinearAdd", signed: signed, [length], a, [length], b, scales: p.scales, zeroPoints: p.zeros)
+        let scalarB = try QE.binary("QLinearAdd", signed: signed, [length], a, [1], [b[0]], scales: p.scales, zeroPoints: p.zeros)
+        for i in 0..<length {
+          XCTAssertEqual(same[i], QE.addModel(x: a[i], y: b[i], p, swap: false, signed: signed), "set \(set) length \(length)")
+          XCTAssertEqual(scalarB[i], QE.addModel(x: a[i], y: b[0], p, swap: false, signed: signed), "set \(set) length \(length)")
+        }
+      }
+    }
+    XCTAssertGreaterThanOrEqual(on, 12)
+  }
+
   /// Random and tie-heavy rows: the integer softmax equals the float32 model (float32 sum in order,
   /// fl(t * fl(1 / sum)), times floor(1 / y_scale), round half to even).
   func testSoftmaxEqualsTheFloat32Model() throws {

@@ -49,6 +49,41 @@ final class RequantizerTests: XCTestCase {
     XCTAssertEqual(checked, 1_000_000)
   }
 
+  /// The 16-lane requantization equals the scalar one lane by lane, on random scales and on scales with
+  /// short significands (powers of two, 3 * 2^k, ...), where float32 products are exact and ties common,
+  /// and on accumulators up to 2^31 (saturating lanes).
+  func testLanesMatchScalarIncludingExactTies() {
+    var random = Random(state: 77)
+    var checked = 0
+    for trial in 0..<3_000 {
+      let scale: Float
+      switch trial % 3 {
+      case 0: scale = Float(pow(10, Double.random(in: -6...0.5, using: &random)))
+      case 1: scale = Float(sign: .plus, exponent: Int.random(in: -30...0, using: &random), significand: 1)
+      default:
+        let short = Float(Int.random(in: 1...255, using: &random))
+        scale = short * Float(sign: .plus, exponent: Int.random(in: -36...(-8), using: &random), significand: 1)
+      }
+      let requantizer = Requantizer(scale)
+      let zeroPoint = Int32.random(in: -20...200, using: &random)
+      let (low, high): (Int32, Int32) = trial % 2 == 0 ? (0, 255) : (-128, 127)
+      for _ in 0..<8 {
+        var v = IntegerLanes.Vector()
+        let magnitude = Int32.random(in: 0...31, using: &random)
+        let bound = magnitude == 31 ? Int32.max : Int32(1) << magnitude
+        for lane in 0..<16 { v[lane] = Int32.random(in: -bound...bound, using: &random) }
+        let got = IntegerLanes.requantize(v, requantizer, zeroPoint: zeroPoint, low: low, high: high)
+        for lane in 0..<16 {
+          XCTAssertEqual(
+            got[lane], requantizer.quantize(v[lane], zeroPoint: zeroPoint, low: low, high: high),
+            "v \(v[lane]) scale \(scale)")
+          checked += 1
+        }
+      }
+    }
+    XCTAssertEqual(checked, 3_000 * 8 * 16)
+  }
+
   func testHalfwayCasesRoundToEven() {
     let half = Requantizer(0.5)
     // -2.5 -2 -1.5 -1 -0.5 0 0.5 1 1.5 2 2.5

@@ -1,3 +1,5 @@
+import CSupport
+
 /// The non-depthwise QLinearConv / ConvInteger path on NCHW data: per image and group,
 /// `Y_g[channels, positions] = W'_g[channels, K] · A[K, positions]`, where `W' = w - w_zero_point`
 /// (int16, packed at load) and A holds the raw activations, row k being one input plane (`pointwise`:
@@ -45,6 +47,37 @@ extension IntegerConvolutionKernel {
     return (Storage(values: packed), Storage(values: sums), groupStride)
   }
 
+  /// The same weights for the dot-product tile (`oq_u8s8_tile_8x32`, csupport_int8.h), when this CPU has
+  /// one and every `w - zw` fits in int8: `[group][block][k / 4][channelBlock][4]` int8, zero past k and
+  /// for the padding channels; nil otherwise.
+  static func packDotWeights<T: IntegerGemmElement>(
+    _ weights: UnsafeMutablePointer<T>, zeroPoints: UnsafeMutablePointer<T>?, zeroPointStride: Int,
+    outChannels: Int, group: Int, k: Int
+  ) -> (weights: Storage, groupStride: Int)? {
+    guard oq_has_u8s8_dot() == 1 else { return nil }
+    let mg = outChannels / group
+    let blocks = (mg + channelBlock - 1) / channelBlock
+    let quads = (k + 3) / 4
+    let groupStride = blocks * quads * channelBlock * 4
+    var packed = [Int8](repeating: 0, count: max(groupStride * group, 1))
+    for g in 0..<group {
+      for j in 0..<mg {
+        let channel = g * mg + j
+        let zero = zeroPoints.map { Int32(truncatingIfNeeded: $0[channel * zeroPointStride]) } ?? 0
+        let base = g * groupStride + (j / channelBlock) * quads * channelBlock * 4 + (j % channelBlock) * 4
+        for p in 0..<k {
+          let value = Int32(truncatingIfNeeded: weights[channel * k + p]) - zero
+          guard value >= -128 && value <= 127 else { return nil }
+          packed[base + (p / 4) * channelBlock * 4 + p % 4] = Int8(value)
+        }
+      }
+    }
+    return (Storage(values: packed), groupStride)
+  }
+
+  /// Bytes of the dot-product tile's interleaved activations for 32 positions.
+  static func panelBytes(k: Int) -> Int { IntegerGemm.roundUp(k, 4) * positionBlock }
+
   /// Output rows (of the D x H grid) per im2col chunk: about 32 KiB of gathered activations.
   static func chunkRows(window: ConvWindow, k: Int) -> Int {
     let rows = window.gridD * window.gridH
@@ -58,9 +91,9 @@ extension IntegerConvolutionKernel {
 
   /// Scratch bytes: the accumulator tile, then the gathered chunk (im2col) or the last, partial
   /// tile of positions (pointwise).
-  static func channelScratchBytes(window: ConvWindow, k: Int, pointwise: Bool) -> Int {
+  static func channelScratchBytes(window: ConvWindow, k: Int, pointwise: Bool, dot: Bool) -> Int {
     let rows = pointwise ? k * positionBlock : k * chunkStride(window: window, k: k)
-    return accumulatorBytes + IntegerGemm.roundUp(rows, 64)
+    return accumulatorBytes + IntegerGemm.roundUp(rows, 64) + (dot ? panelBytes(k: k) : 0)
   }
 
   /// Σ_k a[k, p] · w[k, c] for the block's `channelBlock` channels and 32 positions; row k of A at
@@ -196,6 +229,14 @@ extension IntegerConvolutionKernel {
     let sums = UnsafePointer(channelSums.unsafelyUnwrapped.typed(Int32.self))
     let elementBytes = outputElementBytes
     let blocks = (mg + block - 1) / block
+    // The dot-product tile: 32 positions interleaved once into the panel, int8 codes flipped to uint8
+    // (x + 128, so the zero point moves by 128 too).
+    let dot = dotWeights.map { UnsafePointer($0.typed(Int8.self)) + g * dotGroupStride }
+    let quads = (k + 3) / 4
+    let panel = (scratch + IntegerConvolutionKernel.accumulatorBytes + dotPanelOffset).assumingMemoryBound(
+      to: UInt8.self)
+    let signed = T.center == 0
+    let zero = dot != nil && signed ? zeroPoint &+ 128 : zeroPoint
     var p = 0
     while p < count {
       let width = min(tileWidth, count - p)
@@ -212,13 +253,22 @@ extension IntegerConvolutionKernel {
         source = UnsafePointer(tail)
         stride = tileWidth
       }
+      if dot != nil {
+        oq_pack_u8_panel(
+          UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self), stride * MemoryLayout<T>.stride,
+          Int32(k), signed ? 0x80 : 0, panel)
+      }
       for b in 0..<blocks {
-        IntegerConvolutionKernel.channelTile(
-          source, aStride: stride * MemoryLayout<T>.stride, packed + b * k * block, k: k, into: acc)
+        if let dot = dot {
+          oq_u8s8_tile_8x32(panel, dot + b * quads * block * 4, Int32(quads), acc)
+        } else {
+          IntegerConvolutionKernel.channelTile(
+            source, aStride: stride * MemoryLayout<T>.stride, packed + b * k * block, k: k, into: acc)
+        }
         let rows = min(block, mg - b * block)
         for r in 0..<rows {
           let channel = g * mg + b * block + r
-          var correction = 0 &- zeroPoint &* sums[channel]
+          var correction = 0 &- zero &* sums[channel]
           if let biases = biasPointer { correction &+= biases[channel] }
           let plane = outputBase + (n * outChannels + channel) * positions * elementBytes
           storeChannelRow(

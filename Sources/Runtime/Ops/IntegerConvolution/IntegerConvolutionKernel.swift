@@ -37,6 +37,16 @@ public struct IntegerConvolutionKernel {
   /// weights (IntegerConvolutionChannels.swift).
   var channelSums: Storage?
   var channelGroupStride = 0
+  /// The same weights for the CPU's dot-product tile (`packDotWeights`), or nil; bytes between two
+  /// groups; where the tile's activation panel starts in scratch after the accumulators.
+  var dotWeights: Storage?
+  var dotGroupStride = 0
+  var dotPanelOffset = 0
+
+  /// Whether models loaded from now on may use the CPU's dot-product tile (when it has one). Tests turn
+  /// it off to compare with the portable kernel.
+  nonisolated(unsafe) public static var allowDotProducts = true
+  var useDotProducts: Bool { IntegerConvolutionKernel.allowDotProducts }
   /// depthwise over whole phase planes (IntegerDepthwisePlanes.swift): each tap's offset in them.
   var tapOffsets: Storage?
 

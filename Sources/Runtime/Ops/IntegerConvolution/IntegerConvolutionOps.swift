@@ -176,8 +176,19 @@ enum IntegerConvolutionOps {
       plan.weights = packed.weights
       plan.channelSums = packed.sums
       plan.channelGroupStride = packed.groupStride
+      if plan.useDotProducts,
+        let dot = IntegerConvolutionKernel.packDotWeights(
+          weights, zeroPoints: zeroPoints, zeroPointStride: zeroPointStride,
+          outChannels: plan.outChannels, group: plan.group, k: k)
+      {
+        plan.dotWeights = dot.weights
+        plan.dotGroupStride = dot.groupStride
+        plan.dotPanelOffset =
+          IntegerConvolutionKernel.channelScratchBytes(window: window, k: k, pointwise: pointwise, dot: false)
+          - IntegerConvolutionKernel.accumulatorBytes
+      }
       return IntegerConvolutionKernel.channelScratchBytes(
-        window: window, k: k, pointwise: pointwise)
+        window: window, k: k, pointwise: pointwise, dot: plan.dotWeights != nil)
     }
     // B of group g is W_gᵀ: element (p, j) = W[g * mg + j, p].
     let layout = IntegerGemm.PackedLayout(k: k, n: mg)

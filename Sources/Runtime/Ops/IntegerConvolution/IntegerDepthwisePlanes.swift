@@ -73,66 +73,68 @@ extension IntegerConvolutionKernel {
 
   /// Copies one input plane, minus its zero point, into its phase planes.
   /// With `bordersReady` only the values inside the image are written: the padding and the slack
-  /// hold 0 from the plane before, in this run.
+  /// hold 0 from the plane before, in this run (else every phase plane is zeroed first).
+  ///
+  /// Rows go 16 values at a time (from 16 or, at stride 2, 32 source values); the last vector of a row
+  /// may run past its valid columns, so 16 zeros follow every row (the next row is written after
+  /// them, and the slack after the last row takes them). Source vectors stay inside the image plane;
+  /// the rows where they would not go value by value.
   func fillPhasePlanes<T: IntegerGemmElement>(
     _ image: UnsafePointer<T>, zeroPoint: Int16, into phases: UnsafeMutablePointer<Int16>,
     bordersReady: Bool
   ) {
     let w = window
     let phaseW = phaseWidth
-    let phaseH = w.gridH + (w.kernelH - 1) * w.dilationH / w.strideH
-    for ph in 0..<w.strideH {
-      for pw in 0..<w.strideW {
-        let phase = phases + (ph * w.strideW + pw) * phaseStride
+    let phaseH = w.gridH &+ (w.kernelH &- 1) &* w.dilationH / w.strideH
+    let strideW = w.strideW
+    let strideH = w.strideH
+    let imageW = w.imageW
+    let imageH = w.imageH
+    let imageSize = w.imageSize
+    let zero = SIMD16<Int16>(repeating: zeroPoint)
+    if !bordersReady { phases.update(repeating: 0, count: strideH &* strideW &* phaseStride) }
+    for ph in 0..<strideH {
+      for pw in 0..<strideW {
+        let phase = phases + (ph &* strideW &+ pw) &* phaseStride
         let columns = ConvWindow.validRange(
-          offset: pw - w.padW, stride: w.strideW, grid: phaseW, image: w.imageW)
+          offset: pw &- w.padW, stride: strideW, grid: phaseW, image: imageW)
+        if columns.upper <= columns.lower { continue }
         for i in 0..<phaseH {
-          let out = phase + i * phaseW
-          let row = i * w.strideH + ph - w.padH
-          if row < 0 || row >= w.imageH {
-            if !bordersReady { out.update(repeating: 0, count: phaseW) }
-            continue
-          }
-          if columns.lower > 0 && !bordersReady { out.update(repeating: 0, count: columns.lower) }
-          let source = image + row * w.imageW
-          var column = columns.lower * w.strideW + pw - w.padW
-          if w.strideW == 1 && bordersReady {
-            // 16 values at a time; the last vector may run past the row into the padding and the
-            // next row, so 16 zeros follow the row (the next row is written after them). Source
-            // vectors stay inside the image plane.
-            var index = columns.lower
-            while index < columns.upper && row * w.imageW + column + 16 <= w.imageSize {
+          let row = i &* strideH &+ ph &- w.padH
+          if row < 0 || row >= imageH { continue }
+          let out = phase + i &* phaseW
+          let source = image + row &* imageW
+          var index = columns.lower
+          var column = columns.lower &* strideW &+ pw &- w.padW
+          // Source values this row may read in whole vectors.
+          let readable = imageSize &- row &* imageW
+          if strideW == 1 {
+            while index < columns.upper && column &+ 16 <= readable {
               UnsafeMutableRawPointer(out + index).storeBytes(
-                of: IntegerLanes.widenToInt16(source + column, minus: zeroPoint),
+                of: SIMD16<Int16>(truncatingIfNeeded: T.widen16(UnsafeRawPointer(source + column))) &- zero,
                 as: SIMD16<Int16>.self)
               index &+= 16
               column &+= 16
             }
-            while index < columns.upper {
-              out[index] = Int16(truncatingIfNeeded: source[column]) &- zeroPoint
-              index &+= 1
-              column &+= 1
-            }
-            UnsafeMutableRawPointer(out + columns.upper).storeBytes(
-              of: SIMD16<Int16>(), as: SIMD16<Int16>.self)
-          } else if w.strideW == 1 {
-            for index in columns.lower..<columns.upper {
-              out[index] = Int16(truncatingIfNeeded: source[column]) &- zeroPoint
-              column &+= 1
-            }
-          } else {
-            for index in columns.lower..<columns.upper {
-              out[index] = Int16(truncatingIfNeeded: source[column]) &- zeroPoint
-              column &+= w.strideW
+          } else if strideW == 2 {
+            while index < columns.upper && column &+ 32 <= readable {
+              let a = T.widen16(UnsafeRawPointer(source + column))
+              let b = T.widen16(UnsafeRawPointer(source + (column &+ 16)))
+              let even = IntegerLanes.Vector(
+                a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[0], b[2], b[4], b[6], b[8], b[10], b[12],
+                b[14])
+              UnsafeMutableRawPointer(out + index).storeBytes(
+                of: SIMD16<Int16>(truncatingIfNeeded: even) &- zero, as: SIMD16<Int16>.self)
+              index &+= 16
+              column &+= 32
             }
           }
-          if columns.upper < phaseW && !bordersReady {
-            (out + columns.upper).update(repeating: 0, count: phaseW - columns.upper)
+          while index < columns.upper {
+            out[index] = Int16(truncatingIfNeeded: source[column]) &- zeroPoint
+            index &+= 1
+            column &+= strideW
           }
-        }
-        // The slack read past the last row by the last step.
-        if !bordersReady {
-          (phase + phaseH * phaseW).update(repeating: 0, count: phaseStride - phaseH * phaseW)
+          UnsafeMutableRawPointer(out + columns.upper).storeBytes(of: SIMD16<Int16>(), as: SIMD16<Int16>.self)
         }
       }
     }

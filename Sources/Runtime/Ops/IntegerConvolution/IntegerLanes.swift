@@ -95,8 +95,11 @@ enum IntegerLanes {
   ///
   /// The common case is the short exact path of `IntegerGemm.quantize`, on 64-bit lanes: with
   /// |v| < 2^24 and `P = v * mantissa`, the result is `floor((P + 2^(shift-1)) / 2^shift)` whenever P is
-  /// more than |v| away from every half-integer point. A vector with any lane outside that case goes
-  /// lane by lane through `Requantizer.quantize`.
+  /// more than |v| away from every half-integer point. When P has at most 24 significant bits (|v| below
+  /// 2^(trailing zeros of the mantissa): a scale with a short significand, such as a power of two),
+  /// float32 holds v * scale exactly and the result is P / 2^shift rounded half to even, ties included.
+  /// Both are `(P + 2^(shift-1) - 1 + bit shift of P) >> shift`. A vector with any lane outside these
+  /// cases goes lane by lane through `Requantizer.quantize`.
   @inline(__always)
   static func requantize(
     _ v: Vector, _ requantizer: Requantizer, zeroPoint: Int32, low: Int32, high: Int32
@@ -115,19 +118,30 @@ enum IntegerLanes {
       let mb = magnitude(b)
       let da = magnitude((pa & fractionMask) &- halfVector)
       let db = magnitude((pb & fractionMask) &- halfVector)
-      // A lane is safe when |v| < 2^24 and its distance to the half point exceeds |v|.
+      // A lane is safe when |v| < 2^24 and its distance to the half point exceeds |v|, or when P is
+      // exact in float32, or when v * scale lies 2 or more past a clamp bound (float32's relative error
+      // below 2^-22 cannot bring it back inside).
       let limit = Wide(repeating: 1 << 24)
-      let unsafeA = (ma .>= limit) .| (da .<= ma)
-      let unsafeB = (mb .>= limit) .| (db .<= mb)
+      let exact = Wide(repeating: Int64(1) &<< Int64(min(requantizer.mantissa.trailingZeroBitCount, 24)))
+      let s = Wide(repeating: Int64(shift))
+      let lower = Wide(repeating: Int64(low) &- Int64(zeroPoint))
+      let upper = Wide(repeating: Int64(high) &- Int64(zeroPoint))
+      let two = Wide(repeating: 2)
+      let fa = pa &>> s
+      let fb = pb &>> s
+      let outsideA = (fa .>= upper &+ two) .| (fa .<= lower &- two)
+      let outsideB = (fb .>= upper &+ two) .| (fb .<= lower &- two)
+      let unsafeA = ((ma .>= limit) .| (da .<= ma)) .& (ma .>= exact) .& .!outsideA
+      let unsafeB = ((mb .>= limit) .| (db .<= mb)) .& (mb .>= exact) .& .!outsideB
       let flags = Wide(repeating: 0).replacing(with: 1, where: unsafeA .| unsafeB)
       if flags[0] | flags[1] | flags[2] | flags[3] | flags[4] | flags[5] | flags[6] | flags[7] == 0
       {
         // Clamped on 64-bit lanes (the shifted product may exceed int32), then offset.
-        let s = Wide(repeating: Int64(shift))
-        let lower = Wide(repeating: Int64(low) &- Int64(zeroPoint))
-        let upper = Wide(repeating: Int64(high) &- Int64(zeroPoint))
-        let ra = clamp((pa &+ halfVector) &>> s, lower, upper)
-        let rb = clamp((pb &+ halfVector) &>> s, lower, upper)
+        let one = Wide(repeating: 1)
+        let roundA = halfVector &- one &+ (fa & one)
+        let roundB = halfVector &- one &+ (fb & one)
+        let ra = clamp((pa &+ roundA) &>> s, lower, upper)
+        let rb = clamp((pb &+ roundB) &>> s, lower, upper)
         return join(ra, rb) &+ Vector(repeating: zeroPoint)
       }
     }

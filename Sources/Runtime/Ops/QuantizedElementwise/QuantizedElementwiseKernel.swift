@@ -39,12 +39,14 @@ public struct QuantizedElementwiseKernel {
     let fractionBits: Int
     /// 257 Int64 thresholds of X (see `QuantizedElementwiseMath.thresholds`).
     let thresholds: Storage
+    /// The 16-lane path's estimate, or nil.
+    let linear: QuantizedElementwiseMath.LinearAdd?
 
     func run(_ buffers: StepBuffers) {
       if signed { rows(Int8.self, buffers) } else { rows(UInt8.self, buffers) }
     }
 
-    private func rows<T: FixedWidthInteger>(_ type: T.Type, _ buffers: StepBuffers) {
+    private func rows<T: IntegerGemmElement>(_ type: T.Type, _ buffers: StepBuffers) {
       let a = buffers.input(0, T.self)
       let b = buffers.input(3, T.self)
       plan.forEachRow(
@@ -55,6 +57,7 @@ public struct QuantizedElementwiseKernel {
           steps: StepFunction(
             thresholds: UnsafePointer(thresholds.typed(Int64.self)), fractionBits: fractionBits,
             low: Int64(T.min), high: Int64(T.max)),
+          linear: linear ?? QuantizedElementwiseMath.LinearAdd(mx: 0, my: 0, base: 0, shift: 0, margin: 0),
           scratch: buffers.scratch.map { $0.assumingMemoryBound(to: T.self) }))
     }
   }
@@ -79,7 +82,7 @@ public struct QuantizedElementwiseKernel {
     }
   }
 
-  struct AddRows<T: FixedWidthInteger>: RowKernel {
+  struct AddRows<T: IntegerGemmElement>: RowKernel {
     let x: UnsafePointer<T>
     let y: UnsafePointer<T>
     let out: UnsafeMutablePointer<T>
@@ -89,8 +92,63 @@ public struct QuantizedElementwiseKernel {
     let multiplier: Int64
     let table: UnsafePointer<Int64>
     let steps: StepFunction
+    /// The 16-lane estimate (margin 0: none).
+    let linear: QuantizedElementwiseMath.LinearAdd
     /// 256 codes of scratch, or nil.
     let scratch: UnsafeMutablePointer<T>?
+
+    /// Elements `0..<count` rounded down to 16 through the linear estimate; a vector with a lane near a
+    /// step goes through `lookup` (the row's 256 outputs by x's byte, y fixed) when given, else through
+    /// the exact step function. Returns how many were done. y streams when `yStride` is 1, else is y[0].
+    @inline(__always)
+    func vectors(
+      _ xs: UnsafePointer<T>, _ ys: UnsafePointer<T>, yStride: Int, _ z: UnsafeMutablePointer<T>, _ count: Int,
+      lookup: UnsafePointer<T>?
+    ) -> Int {
+      typealias V = IntegerLanes.Vector
+      let linear = linear
+      let mx = V(repeating: linear.mx)
+      let my = V(repeating: linear.my)
+      let shift = V(repeating: Int32(linear.shift))
+      let half = Int32(1) &<< Int32(linear.shift &- 1)
+      let start = V(repeating: linear.base &+ half)
+      let margin = V(repeating: linear.margin)
+      let twice = V(repeating: linear.margin &* 2)
+      let mask = V(repeating: (Int32(1) &<< Int32(linear.shift)) &- 1)
+      let lower = V(repeating: Int32(T.min))
+      let upper = V(repeating: Int32(T.max))
+      let fixedY = V(repeating: Int32(ys[0]))
+      let table = table
+      let steps = steps
+      let multiplier = multiplier
+      var index = 0
+      while index &+ 16 <= count {
+        let xv = T.widen16(UnsafeRawPointer(xs + index))
+        let yv = yStride == 0 ? fixedY : T.widen16(UnsafeRawPointer(ys + index))
+        let shifted = xv &* mx &+ yv &* my &+ start
+        let near = ((shifted &+ margin) & mask) .< twice
+        let flags = V(repeating: 0).replacing(with: 1, where: near)
+        if (flags[0] | flags[1] | flags[2] | flags[3] | flags[4] | flags[5] | flags[6] | flags[7] | flags[8]
+          | flags[9] | flags[10] | flags[11] | flags[12] | flags[13] | flags[14] | flags[15]) == 0
+        {
+          var q = shifted &>> shift
+          q = q.replacing(with: lower, where: q .< lower)
+          q = q.replacing(with: upper, where: q .> upper)
+          IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
+        } else if let lookup = lookup {
+          let codes = UnsafeRawPointer(xs).assumingMemoryBound(to: UInt8.self)
+          for lane in index..<index &+ 16 { z[lane] = lookup[Int(codes[lane])] }
+        } else {
+          let codes = UnsafeRawPointer(ys).assumingMemoryBound(to: UInt8.self)
+          for lane in index..<index &+ 16 {
+            let term = table[Int(codes[yStride == 0 ? 0 : lane])]
+            z[lane] = T(truncatingIfNeeded: steps(Int64(xs[lane]) &* multiplier &+ term))
+          }
+        }
+        index &+= 16
+      }
+      return index
+    }
 
     @inline(__always)
     func row(_ o: Int, _ ia: Int, _ ib: Int, _ ic: Int, _ count: Int) {
@@ -100,7 +158,30 @@ public struct QuantizedElementwiseKernel {
       let multiplier = multiplier
       let table = table
       let steps = steps
-      if strideY == 0 {
+      if linear.margin > 0 && strideX != 0 {
+        var lookup: UnsafePointer<T>? = nil
+        if strideY == 0 && count >= 1024, let scratch = scratch {
+          // The row's outputs for every code of x, for the vectors near a step.
+          let term = table[Int(UInt8(truncatingIfNeeded: ys[0]))]
+          for byte in 0..<256 {
+            let code = Int64(T(truncatingIfNeeded: byte))
+            scratch[byte] = T(truncatingIfNeeded: steps(code &* multiplier &+ term))
+          }
+          lookup = UnsafePointer(scratch)
+        }
+        let done = vectors(xs, ys, yStride: strideY, z, count, lookup: lookup)
+        if strideY == 0 {
+          let term = table[Int(UInt8(truncatingIfNeeded: ys[0]))]
+          for index in done..<count {
+            z[index] = T(truncatingIfNeeded: steps(Int64(xs[index]) &* multiplier &+ term))
+          }
+        } else {
+          let codes = UnsafeRawPointer(ys).assumingMemoryBound(to: UInt8.self)
+          for index in done..<count {
+            z[index] = T(truncatingIfNeeded: steps(Int64(xs[index]) &* multiplier &+ table[Int(codes[index])]))
+          }
+        }
+      } else if strideY == 0 {
         let term = table[Int(UInt8(truncatingIfNeeded: ys[0]))]
         if strideX == 0 {
           let v = T(truncatingIfNeeded: steps(Int64(xs[0]) &* multiplier &+ term))
@@ -142,19 +223,23 @@ public struct QuantizedElementwiseKernel {
     let estimateOffset: Int64
     /// 257 Int32 thresholds of p (see `QuantizedElementwiseMath.thresholds`).
     let thresholds: Storage
+    /// The estimate `(p * M + offset) >> 32` is exact for every product p of the operands' codes whose
+    /// `p * M + offset` lies `margin` or more away from a multiple of 2^32 (0: no vector path; see
+    /// `QuantizedElementwiseMath.estimateMargin`).
+    let margin: Int64
 
     func run(_ buffers: StepBuffers) {
       if signed { rows(Int8.self, buffers) } else { rows(UInt8.self, buffers) }
     }
 
-    private func rows<T: FixedWidthInteger>(_ type: T.Type, _ buffers: StepBuffers) {
+    private func rows<T: IntegerGemmElement>(_ type: T.Type, _ buffers: StepBuffers) {
       plan.forEachRow(
         MulRows<T>(
           a: buffers.input(0, T.self), b: buffers.input(3, T.self), out: buffers.output(0, T.self),
           strideA: plan.innerA, strideB: plan.innerB, zeroA: zeroA, zeroB: zeroB,
           steps: ProductSteps(
             thresholds: UnsafePointer(thresholds.typed(Int32.self)), multiplier: estimateMultiplier,
-            offset: estimateOffset, low: Int64(T.min), high: Int64(T.max)),
+            offset: estimateOffset, low: Int64(T.min), high: Int64(T.max), margin: margin),
           scratch: buffers.scratch.map { $0.assumingMemoryBound(to: T.self) }))
     }
   }
@@ -166,6 +251,7 @@ public struct QuantizedElementwiseKernel {
     let offset: Int64
     let low: Int64
     let high: Int64
+    let margin: Int64
 
     @inline(__always)
     func callAsFunction(_ product: Int32) -> Int64 {
@@ -176,9 +262,30 @@ public struct QuantizedElementwiseKernel {
       let down: Int64 = product < thresholds[i] ? 1 : 0
       return v &+ up &- down
     }
+
+    /// The outputs of 16 products, or nil when a lane's estimate lies within `margin` of a step (then
+    /// the caller takes the scalar path for these lanes). On 64-bit lanes: `vpmullq`, shifts, compares.
+    @inline(__always)
+    func vector(_ products: IntegerLanes.Vector) -> IntegerLanes.Vector? {
+      typealias Wide = IntegerLanes.Wide
+      let m = Wide(repeating: multiplier)
+      let o = Wide(repeating: offset)
+      let ra = IntegerLanes.widenLow(products) &* m &+ o
+      let rb = IntegerLanes.widenHigh(products) &* m &+ o
+      let e = Wide(repeating: margin)
+      let mask = Wide(repeating: 0xFFFF_FFFF)
+      let near = ((ra &+ e) & mask) .< (e &+ e) .| (((rb &+ e) & mask) .< (e &+ e))
+      let flags = Wide(repeating: 0).replacing(with: 1, where: near)
+      if flags[0] | flags[1] | flags[2] | flags[3] | flags[4] | flags[5] | flags[6] | flags[7] != 0 { return nil }
+      let lower = Wide(repeating: low)
+      let upper = Wide(repeating: high)
+      let thirtyTwo = Wide(repeating: 32)
+      return IntegerLanes.join(
+        IntegerLanes.clamp(ra &>> thirtyTwo, lower, upper), IntegerLanes.clamp(rb &>> thirtyTwo, lower, upper))
+    }
   }
 
-  struct MulRows<T: FixedWidthInteger>: RowKernel {
+  struct MulRows<T: IntegerGemmElement>: RowKernel {
     let a: UnsafePointer<T>
     let b: UnsafePointer<T>
     let out: UnsafeMutablePointer<T>
@@ -190,19 +297,43 @@ public struct QuantizedElementwiseKernel {
     /// 256 codes of scratch, or nil.
     let scratch: UnsafeMutablePointer<T>?
 
-    /// One row where x streams and the other factor `s` is fixed.
+    /// One row where x streams and the other factor `s` is fixed: 16 lanes at a time; a vector with a lane
+    /// near a step through the row's 256 outputs by x's byte (rows of 1024 or more) or the thresholds.
     @inline(__always)
     func scaled(_ x: UnsafePointer<T>, _ zero: Int32, _ s: Int32, _ z: UnsafeMutablePointer<T>, _ count: Int) {
       let steps = steps
-      if count >= 1024, let lookup = scratch {
+      var lookup: UnsafeMutablePointer<T>? = nil
+      if count >= 1024, let scratch = scratch {
         for byte in 0..<256 {
           let code = Int32(T(truncatingIfNeeded: byte))
-          lookup[byte] = T(truncatingIfNeeded: steps((code &- zero) &* s))
+          scratch[byte] = T(truncatingIfNeeded: steps((code &- zero) &* s))
         }
-        let codes = UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self)
-        for index in 0..<count { z[index] = lookup[Int(codes[index])] }
-      } else {
-        for index in 0..<count { z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zero) &* s)) }
+        lookup = scratch
+      }
+      let codes = UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self)
+      var index = 0
+      if steps.margin > 0 {
+        let zeros = IntegerLanes.Vector(repeating: zero)
+        let factor = IntegerLanes.Vector(repeating: s)
+        while index &+ 16 <= count {
+          let products = (T.widen16(UnsafeRawPointer(x + index)) &- zeros) &* factor
+          if let q = steps.vector(products) {
+            IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
+          } else if let lookup = lookup {
+            for lane in index..<index &+ 16 { z[lane] = lookup[Int(codes[lane])] }
+          } else {
+            for lane in 0..<16 { z[index &+ lane] = T(truncatingIfNeeded: steps(products[lane])) }
+          }
+          index &+= 16
+        }
+      }
+      while index < count {
+        if let lookup = lookup {
+          z[index] = lookup[Int(codes[index])]
+        } else {
+          z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zero) &* s))
+        }
+        index &+= 1
       }
     }
 
@@ -215,8 +346,24 @@ public struct QuantizedElementwiseKernel {
       let zeroB = zeroB
       let steps = steps
       if strideA == 1 && strideB == 1 {
-        for index in 0..<count {
+        var index = 0
+        if steps.margin > 0 {
+          let zerosA = IntegerLanes.Vector(repeating: zeroA)
+          let zerosB = IntegerLanes.Vector(repeating: zeroB)
+          while index &+ 16 <= count {
+            let products =
+              (T.widen16(UnsafeRawPointer(x + index)) &- zerosA) &* (T.widen16(UnsafeRawPointer(y + index)) &- zerosB)
+            if let q = steps.vector(products) {
+              IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
+            } else {
+              for lane in 0..<16 { z[index &+ lane] = T(truncatingIfNeeded: steps(products[lane])) }
+            }
+            index &+= 16
+          }
+        }
+        while index < count {
           z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zeroA) &* (Int32(y[index]) &- zeroB)))
+          index &+= 1
         }
       } else if strideA == 1 {
         scaled(x, zeroA, Int32(y[0]) &- zeroB, z, count)

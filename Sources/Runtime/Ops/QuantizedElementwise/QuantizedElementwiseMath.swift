@@ -211,3 +211,120 @@ extension QuantizedElementwiseMath {
     return result
   }
 }
+
+// MARK: - Where a linear estimate of a step function is exact (vector paths)
+
+extension QuantizedElementwiseMath {
+  /// For a nondecreasing function f onto `low...high` given by its 257 `thresholds` (see `thresholds`)
+  /// and the estimate `E(X) = clamp((X * multiplier + offset) >> shift, low, high)` (multiplier > 0):
+  /// the least margin such that E(X) = f(X) for every X in `domain` whose `X * multiplier + offset` lies
+  /// at least `margin` away from every multiple of 2^shift; nil when the estimate is too coarse for a
+  /// margin below 2^(shift - 4) (the vector path then never pays). Load time only.
+  ///
+  /// E and f are both `low + #{levels c reached}`; level c is reached by f from its threshold on and by
+  /// E from e_c, the least X with `X * multiplier + offset >= c * 2^shift`. They can differ only at X
+  /// between the two, and every such X is measured.
+  static func estimateMargin(
+    thresholds: [Int64], low: Int32, high: Int32, domain: ClosedRange<Int64>, multiplier: Int64, offset: Int64,
+    shift: Int
+  ) -> Int64? {
+    guard multiplier > 0, shift >= 8, shift < 48, thresholds.count == 257, high - low == 255,
+      domain.lowerBound > -(1 << 40), domain.upperBound < (1 << 40),
+      multiplier < (Int64(1) << 62) / max(domain.lowerBound.magnitude, domain.upperBound.magnitude, 1).toInt64
+    else { return nil }
+    let limit = Int64(1) << Int64(shift - 4)
+    var margin: Int64 = 1
+    for i in 1..<256 {
+      let boundary = Int64(low + Int32(i)) << Int64(shift)
+      let numerator = boundary - offset
+      // ceil(numerator / multiplier)
+      let e = numerator >= 0 ? (numerator + multiplier - 1) / multiplier : -((-numerator) / multiplier)
+      let t = thresholds[i]
+      let from = max(min(e, t), domain.lowerBound)
+      let to = min(max(e, t), domain.upperBound + 1)
+      if to <= from { continue }
+      if to - from > 64 { return nil }
+      for x in from..<to {
+        let distance = (x * multiplier + offset - boundary).magnitude
+        if distance >= UInt64(limit) { return nil }
+        margin = max(margin, Int64(distance) + 1)
+      }
+    }
+    return margin
+  }
+}
+
+extension QuantizedElementwiseMath {
+  /// QLinearAdd's 32-bit linear estimate: `L = x * mx + y * my + base` in units of 2^-shift approximates the
+  /// jammed `X = x * multiplier + table[y]` (units of 2^-u), and `clamp((L + 2^(shift-1)) >> shift)` equals
+  /// the exact output wherever `L + 2^(shift-1)` lies `margin` or more away from a multiple of 2^shift.
+  struct LinearAdd {
+    let mx: Int32
+    let my: Int32
+    let base: Int32
+    let shift: Int
+    let margin: Int32
+  }
+
+  /// The estimate for a QLinearAdd with the jammed per-byte `table` (indexed by y's byte), `multiplier`
+  /// (Rx in units of 2^-u), and the 257 `thresholds` of X; nil when no 32-bit form has a useful margin.
+  /// Load time only.
+  ///
+  /// With `err` bounding |L * 2^(u - shift) - X| over every code pair (fit error of the table plus the
+  /// rounding of the three coefficients) and `g` bounding each level's distance between its exact
+  /// threshold and the estimate's step, every L at least `err + g` from a step gives the exact output.
+  static func linearAdd(
+    table: [Int64], multiplier: Int64, fractionBits u: Int, thresholds: [Int64], signed: Bool, low: Int32,
+    high: Int32
+  ) -> LinearAdd? {
+    guard table.count == 256, thresholds.count == 257, high - low == 255, u >= 20, u < 56 else { return nil }
+    let codes = signed ? -128...127 : 0...255
+    func term(_ y: Int) -> Int64 { table[y & 255] }
+    // Slope of the table in units of 2^-u; the intercept centres the fit error.
+    let slope = (term(codes.upperBound) - term(codes.lowerBound)) / Int64(codes.count - 1)
+    var lowest = Int64.max
+    var highest = Int64.min
+    for y in codes {
+      let r = term(y) - Int64(y) * slope
+      lowest = min(lowest, r)
+      highest = max(highest, r)
+    }
+    let intercept = lowest / 2 + highest / 2
+    let fitError = max(highest - intercept, intercept - lowest) + 2
+    // The largest |X| in real units picks the 32-bit fraction bits.
+    let largestCode = Int64(max(codes.lowerBound.magnitude, codes.upperBound.magnitude))
+    let span = Double(largestCode) * (Double(multiplier) + Double(slope.magnitude)) + Double(intercept.magnitude)
+    let real = span / pow2(u) + 2
+    var bits = 0
+    while pow2(bits) <= real { bits += 1 }
+    let shift = min(29 - bits, u - 1)
+    guard shift >= 12 else { return nil }
+    let down = u - shift
+    let unit = Int64(1) << Int64(down)
+    func rounded(_ v: Int64) -> Int64 { (v + unit / 2) >> Int64(down) }
+    let mx = rounded(multiplier)
+    let my = rounded(slope)
+    let base = rounded(intercept)
+    let error =
+      largestCode * (mx * unit - multiplier).magnitude.toInt64 + largestCode * (my * unit - slope).magnitude.toInt64
+      + (base * unit - intercept).magnitude.toInt64 + fitError
+    // Each level's exact threshold against the estimate's step (c - 1/2) * 2^u.
+    var gap: Int64 = 0
+    for i in 1..<256 {
+      let step = (Int64(low + Int32(i)) << Int64(u)) - (Int64(1) << Int64(u - 1))
+      let t = thresholds[i]
+      guard t > Int64.min / 2 && t < Int64.max / 2 else { return nil }
+      gap = max(gap, (t - step).magnitude.toInt64)
+    }
+    let margin = (error + unit - 1) / unit + (gap + unit - 1) / unit + 2
+    guard margin < Int64(1) << Int64(shift - 4) else { return nil }
+    // |L| + 2^(shift-1) + margin stays inside int32.
+    let largest = largestCode * (mx.magnitude.toInt64 + my.magnitude.toInt64) + base.magnitude.toInt64
+    guard largest + (Int64(1) << Int64(shift)) + margin < Int64(1) << 31 else { return nil }
+    return LinearAdd(mx: Int32(mx), my: Int32(my), base: Int32(base), shift: shift, margin: Int32(margin))
+  }
+}
+
+extension UInt64 {
+  fileprivate var toInt64: Int64 { Int64(clamping: self) }
+}

@@ -122,10 +122,16 @@ enum QuantizedElementwiseOps {
       } else {
         estimateMultiplier = 0
       }
+      let estimateOffset = (Int64(cZero) << 32) + (1 << 31)
+      // Every product of two codes minus their zero points.
+      let ends = [(low - aZero) * (low - bZero), (low - aZero) * (high - bZero), (high - aZero) * (low - bZero), (high - aZero) * (high - bZero)]
+      let margin = QuantizedElementwiseMath.estimateMargin(
+        thresholds: thresholds, low: low, high: high,
+        domain: Int64(ends.min()!)...Int64(ends.max()!), multiplier: estimateMultiplier, offset: estimateOffset, shift: 32)
       let mul = QuantizedElementwiseKernel.Mul(
         signed: signed, plan: plan, zeroA: aZero, zeroB: bZero, estimateMultiplier: estimateMultiplier,
-        estimateOffset: (Int64(cZero) << 32) + (1 << 31),
-        thresholds: Storage(values: thresholds.map { Int32(clamping: $0) }))
+        estimateOffset: estimateOffset,
+        thresholds: Storage(values: thresholds.map { Int32(clamping: $0) }), margin: margin ?? 0)
       return Prepared(
         .quantizedElementwise(QuantizedElementwiseKernel(step: .mul(mul))), outputs: [output], scratchBytes: 256,
         inPlaceInput: inPlace)
@@ -168,7 +174,10 @@ enum QuantizedElementwiseOps {
     }
     let add = QuantizedElementwiseKernel.Add(
       signed: signed, plan: plan, swap: swap, multiplier: multiplier, table: Storage(values: table),
-      fractionBits: fractionBits, thresholds: Storage(values: thresholds))
+      fractionBits: fractionBits, thresholds: Storage(values: thresholds),
+      linear: QuantizedElementwiseMath.linearAdd(
+        table: table, multiplier: multiplier, fractionBits: fractionBits, thresholds: thresholds, signed: signed,
+        low: low, high: high))
     return Prepared(
       .quantizedElementwise(QuantizedElementwiseKernel(step: .add(add))), outputs: [output], scratchBytes: 256,
       inPlaceInput: inPlace)
