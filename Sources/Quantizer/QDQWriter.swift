@@ -118,18 +118,24 @@ struct QDQWriter {
       }
       if form == .matmul { channelAxis = 1 }
       let weightName = tensors.scaledCopy(node.inputs[1], by: alpha)
-      guard let weight = tensors.weight(weightName, channelAxis: channelAxis, perChannelAllowed: form != .matmul) else {
+      var biasName: String? = nil
+      if node.inputs.count > 2, !node.inputs[2].isEmpty {
+        biasName = node.inputs[2]
+        if form == .gemm, let weightTensor = tensors.initializers.tensor(weightName) {
+          biasName = GemmBias.rowVector(node.inputs[2], columns: weightTensor.dims[channelAxis], tensors: &tensors)
+        }
+      }
+      let biasInfo = biasName.map { (name: $0, inputScale: plan.params[x]!.scale, factor: beta) }
+      guard
+        let weight = tensors.weight(
+          weightName, channelAxis: channelAxis, perChannelAllowed: form != .matmul, bias: biasInfo)
+      else {
         nodes.append(planned.node)
         return
       }
       let weightAxis: Int? = weight.scales.count > 1 ? channelAxis : nil
       node.inputs[1] = dequantizeConstant(weight.values, scale: weight.scale, zeroPoint: weight.zeroPoint, axis: weightAxis)
       if node.inputs.count > 2, !node.inputs[2].isEmpty {
-        var biasName: String? = node.inputs[2]
-        if form == .gemm {
-          let columns = weight.scales.count > 1 ? weight.scales.count : (tensors.initializers.tensor(weightName)?.dims[channelAxis] ?? 1)
-          biasName = GemmBias.rowVector(node.inputs[2], columns: columns, tensors: &tensors)
-        }
         if let biasName, let bias = tensors.bias(biasName, inputScale: plan.params[x]!.scale, weight: weight, scaledBy: beta) {
           node.inputs[2] = dequantizeConstant(bias.values, scale: bias.scale, zeroPoint: nil, axis: weight.scales.count > 1 ? 0 : nil)
         }

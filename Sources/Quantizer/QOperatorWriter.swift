@@ -112,7 +112,9 @@ struct QOperatorWriter {
     switch form {
     case .conv:
       let input = activation(x)
-      guard let weight = tensors.weight(node.inputs[1], channelAxis: 0) else { return fallback(planned) }
+      let hasBias = node.inputs.count > 2 && !node.inputs[2].isEmpty
+      let biasInfo = hasBias ? (name: node.inputs[2], inputScale: plan.params[x]!.scale, factor: Float(1)) : nil
+      guard let weight = tensors.weight(node.inputs[1], channelAxis: 0, bias: biasInfo) else { return fallback(planned) }
       var bias: [String] = []
       if node.inputs.count > 2, !node.inputs[2].isEmpty {
         guard let b = tensors.bias(node.inputs[2], inputScale: plan.params[x]!.scale, weight: weight) else {
@@ -133,13 +135,23 @@ struct QOperatorWriter {
       if case .float(let value)? = node.attribute("beta") { beta = value }
       let input = activation(x)
       let scaledB = tensors.scaledCopy(node.inputs[1], by: alpha)
-      guard let weight = tensors.weight(scaledB, channelAxis: transB == 1 ? 0 : 1) else { return fallback(planned) }
-      var bias = ""
+      var rowBias: String? = nil
       if node.inputs.count > 2, !node.inputs[2].isEmpty {
         let columns = tensors.initializers.tensor(node.inputs[1])!.dims[transB == 1 ? 0 : 1]
-        let name = GemmBias.rowVector(node.inputs[2], columns: columns, tensors: &tensors)
-        guard let name, let b = tensors.bias(name, inputScale: plan.params[x]!.scale, weight: weight, scaledBy: beta)
-        else { return fallback(planned) }
+        guard let name = GemmBias.rowVector(node.inputs[2], columns: columns, tensors: &tensors) else {
+          return fallback(planned)
+        }
+        rowBias = name
+      }
+      let biasInfo = rowBias.map { (name: $0, inputScale: plan.params[x]!.scale, factor: beta) }
+      guard let weight = tensors.weight(scaledB, channelAxis: transB == 1 ? 0 : 1, bias: biasInfo) else {
+        return fallback(planned)
+      }
+      var bias = ""
+      if let rowBias {
+        guard let b = tensors.bias(rowBias, inputScale: plan.params[x]!.scale, weight: weight, scaledBy: beta) else {
+          return fallback(planned)
+        }
         bias = b.values
       }
       let y = output(planned.output, scaledBy: planned.outputScaleFactor)

@@ -68,10 +68,13 @@ struct QuantizedTensors {
   }
 
   /// Symmetric int8 weights: per channel along `channelAxis` (or per tensor), zero points 0.
-  mutating func weight(_ name: String, channelAxis: Int, perChannelAllowed: Bool = true) -> Weight? {
+  mutating func weight(
+    _ name: String, channelAxis: Int, perChannelAllowed: Bool = true, bias: (name: String, inputScale: Float, factor: Float)? = nil
+  ) -> Weight? {
     guard let tensor = initializers.tensor(name), let values = TensorValues.floats(tensor) else { return nil }
     let axis = perChannel && perChannelAllowed ? channelAxis : nil
-    let (quantized, scales) = WeightQuantizer.quantize(values, shape: tensor.dims, channelAxis: axis)
+    let (quantized, scales) = WeightQuantizer.quantize(
+      values, shape: tensor.dims, channelAxis: axis, minimumScales: bias.flatMap { biasFloors($0, perChannel: axis != nil) })
     let valuesName = names.make(name + "_q")
     let scaleName = names.make(name + "_scale")
     let zeroName = names.make(name + "_zp")
@@ -80,6 +83,14 @@ struct QuantizedTensors {
     initializers.set(TensorValues.float(scaleName, dims: dims, scales))
     initializers.set(TensorValues.int8(zeroName, dims: dims, [Int8](repeating: 0, count: scales.count)))
     return Weight(values: valuesName, scale: scaleName, zeroPoint: zeroName, scales: scales, axis: channelAxis)
+  }
+
+  /// The smallest weight scales that keep the bias within int32 (with 1% to spare): |b| / (x_scale * 2^31).
+  func biasFloors(_ bias: (name: String, inputScale: Float, factor: Float), perChannel: Bool) -> [Float]? {
+    guard bias.inputScale > 0, let tensor = initializers.tensor(bias.name), let values = TensorValues.floats(tensor)
+    else { return nil }
+    let floors = values.map { Float(Double(abs($0 * bias.factor)) / (Double(bias.inputScale) * 2_126_008_810)) }
+    return perChannel ? floors : [floors.max() ?? 0]
   }
 
   /// An int32 bias at scale inputScale x weight scale (per channel when the weights are).

@@ -6,7 +6,13 @@ public enum WeightQuantizer {
   /// Values are `w / scale` divided in float32 (as ONNX Runtime's `quantize_nparray`), rounded half to
   /// even and clamped to -127...127, in the weights' element order. NaN weights become 0 and do not count
   /// toward a scale; infinite ones saturate.
-  public static func quantize(_ weights: [Float], shape: [Int], channelAxis: Int?) -> (
+  ///
+  /// `minimumScales` (one per channel, or one) raises a scale where it is below: a channel whose weights
+  /// are all but zero would otherwise get a scale so small that its int32 bias (at input scale x weight
+  /// scale) overflows and saturates, as ONNX Runtime's quantizer also avoids.
+  public static func quantize(
+    _ weights: [Float], shape: [Int], channelAxis: Int?, minimumScales: [Float]? = nil
+  ) -> (
     values: [Int8], scales: [Float]
   ) {
     precondition(
@@ -18,7 +24,13 @@ public enum WeightQuantizer {
       let channel = layout.channel(of: index)
       maxMagnitudes[channel] = max(maxMagnitudes[channel], abs(weight))
     }
-    let scales = maxMagnitudes.map { QuantParams.symmetricWeight(maxMagnitude: $0).scale }
+    var scales = maxMagnitudes.map { QuantParams.symmetricWeight(maxMagnitude: $0).scale }
+    if let minimumScales {
+      for channel in scales.indices {
+        let floor = minimumScales.count == 1 ? minimumScales[0] : minimumScales[channel]
+        if floor.isFinite && floor > scales[channel] { scales[channel] = floor }
+      }
+    }
     var values = [Int8](repeating: 0, count: weights.count)
     for (index, weight) in weights.enumerated() where !weight.isNaN {
       let scaled = (weight / scales[layout.channel(of: index)]).rounded(.toNearestOrEven)
