@@ -84,3 +84,46 @@ extension IntegerConvolutionTests {
     }
   }
 }
+
+/// The vector requantizations against `Requantizer.quantize`, lane by lane, on scales from near zero (a
+/// quantizer's all-zero filter) and subnormal to above 1, one per lane.
+final class IntegerLaneRequantizationTests: XCTestCase {
+  static func scale(_ trial: Int, _ random: inout SeededGenerator) -> Float {
+    switch trial % 6 {
+    case 0: return Float(sign: .plus, exponent: Int.random(in: -126...(-40), using: &random), significand: 1.37)
+    case 1: return Float.random(in: 1e-40...1e-38, using: &random)
+    case 2: return [Float(0), 4.5e-33, 2.3e-9, 1e-15][Int.random(in: 0...3, using: &random)]
+    case 3: return Float(sign: .plus, exponent: Int.random(in: -30...0, using: &random), significand: 1)
+    default: return Float(pow(10, Double.random(in: -7...1, using: &random)))
+    }
+  }
+
+  func testLaneRequantizersMatchScalar() {
+    var random = SeededGenerator(seed: 31)
+    for trial in 0..<400 {
+      let requantizers = (0..<16).map { lane in Requantizer(Self.scale(trial + lane, &random)) }
+      let zeroPoint = Int32.random(in: -20...200, using: &random)
+      let (low, high): (Int32, Int32) = trial % 2 == 0 ? (0, 255) : (-128, 127)
+      requantizers.withUnsafeBufferPointer { r in
+        let parameters = IntegerConvolutionKernel.laneParameters(r.baseAddress!, channels: 16)
+        parameters.withUnsafeBufferPointer { p in
+          let lanes = IntegerLanes.LaneRequantizers(p.baseAddress!, r.baseAddress!, count: 16)
+          for _ in 0..<16 {
+            var v = IntegerLanes.Vector()
+            let magnitude = Int32.random(in: 0...31, using: &random)
+            let bound = magnitude == 31 ? Int32.max : Int32(1) << magnitude
+            for lane in 0..<16 { v[lane] = Int32.random(in: -bound...bound, using: &random) }
+            let got = lanes.requantize(v, zeroPoint: zeroPoint, low: low, high: high)
+            for lane in 0..<16 {
+              let expected = r[lane].quantize(v[lane], zeroPoint: zeroPoint, low: low, high: high)
+              XCTAssertEqual(got[lane], expected, "v \(v[lane]) shift \(r[lane].shift)")
+              let single = IntegerLanes.requantize(v, r[lane], zeroPoint: zeroPoint, low: low, high: high)
+              XCTAssertEqual(
+                single[lane], expected, "single: v \(v[lane]) shift \(r[lane].shift)")
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -62,23 +62,7 @@ extension IntegerConvolutionKernel {
           Int32(truncatingIfNeeded: weights[channel * taps + tap]) - zero)
       }
     }
-    let requantizers = requantizerStorage.typed(Requantizer.self)
-    var parameters = [Int32](repeating: 0, count: blocks * laneParameterCount)
-    for block in 0..<blocks {
-      var vector: Int32 = 1
-      let base = block * laneParameterCount
-      for lane in 0..<lanes {
-        // Lanes past the channels repeat the block's first channel (their sums are 0).
-        let channel = block * lanes + lane < channels ? block * lanes + lane : block * lanes
-        let r = requantizers[channel]
-        if UInt(bitPattern: r.shift &- 1) >= 61 { vector = 0 }
-        parameters[base + lane] = Int32(truncatingIfNeeded: r.mantissa)
-        parameters[base + 16 + lane] = Int32(min(max(r.shift, 1), 61))
-        parameters[base + 32 + lane] = Int32(1) << Int32(min(r.mantissa.trailingZeroBitCount, 24))
-        parameters[base + 48 + lane] = Int32(1) << Int32(min(max(r.shift - 14, 0), 24))
-      }
-      parameters[base + 64] = vector
-    }
+    let parameters = laneParameters(UnsafePointer(requantizerStorage.typed(Requantizer.self)), channels: channels)
     var offsets: [Int] = []
     for kh in 0..<w.kernelH {
       for kw in 0..<w.kernelW { offsets.append((kh * w.dilationH * width + kw * w.dilationW) * lanes) }
@@ -91,6 +75,37 @@ extension IntegerConvolutionKernel {
     // Padded plane (bytes), the tile of results, the transposed group.
     return IntegerGemm.roundUp(height * width * lanes, 64) + IntegerGemm.roundUp(w.gridSize * lanes, 64) + 256
       + 64
+  }
+
+  /// The per-lane requantizer parameters of every block of `channels` (`laneParameterCount` each).
+  static func laneParameters(_ requantizers: UnsafePointer<Requantizer>, channels: Int) -> [Int32] {
+    let lanes = depthwiseLanes
+    let blocks = (channels + lanes - 1) / lanes
+    var parameters = [Int32](repeating: 0, count: blocks * laneParameterCount)
+    for block in 0..<blocks {
+      var vector: Int32 = 1
+      let base = block * laneParameterCount
+      for lane in 0..<lanes {
+        // Lanes past the channels repeat the block's first channel (their sums are 0).
+        let channel = block * lanes + lane < channels ? block * lanes + lane : block * lanes
+        let r = requantizers[channel]
+        if r.shift >= 56 || r.mantissa == 0 {
+          // Every result is 0 (see `IntegerLanes.requantize`): a zero mantissa gives it, exactly.
+          parameters[base + lane] = 0
+          parameters[base + 16 + lane] = 1
+          parameters[base + 32 + lane] = 1 << 24
+          parameters[base + 48 + lane] = 1
+          continue
+        }
+        if UInt(bitPattern: r.shift &- 1) >= 61 { vector = 0 }
+        parameters[base + lane] = Int32(truncatingIfNeeded: r.mantissa)
+        parameters[base + 16 + lane] = Int32(min(max(r.shift, 1), 61))
+        parameters[base + 32 + lane] = Int32(1) << Int32(min(r.mantissa.trailingZeroBitCount, 24))
+        parameters[base + 48 + lane] = Int32(1) << Int32(min(max(r.shift - 14, 0), 24))
+      }
+      parameters[base + 64] = vector
+    }
+    return parameters
   }
 
   func runDepthwiseChannels<T: IntegerGemmElement>(
