@@ -136,6 +136,11 @@ enum IntegerConvolutionOps {
       // Depthwise: w - zb per output channel and tap, as int32.
       plan.strategy = .depthwise
       if window.gridD == 1 && window.kernelD == 1 && window.imageD == 1 {
+        if let bytes = IntegerConvolutionKernel.planDepthwiseChannels(
+          &plan, weights, zeroPoints, zeroPointStride)
+        {
+          return bytes
+        }
         // One or two spatial axes: whole phase planes, int16 filters.
         var filters: [Int16] = []
         filters.reserveCapacity(plan.outChannels * taps)

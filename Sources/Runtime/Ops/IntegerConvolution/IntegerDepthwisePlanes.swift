@@ -45,6 +45,11 @@ extension IntegerConvolutionKernel {
   func runDepthwisePlanes<T: IntegerGemmElement>(
     _ buffers: StepBuffers, _ x: UnsafePointer<T>, zeroPoint: Int16
   ) {
+    // Small planes, channels innermost (IntegerDepthwiseChannels.swift).
+    if channelSums != nil {
+      runDepthwiseChannels(buffers, x, zeroPoint: T(truncatingIfNeeded: zeroPoint))
+      return
+    }
     let scratch = buffers.scratch.unsafelyUnwrapped
     let phases = scratch.assumingMemoryBound(to: Int16.self)
     let phaseBytes = window.strideH * window.strideW * phaseStride * 2

@@ -99,12 +99,18 @@ enum IntegerLanes {
   /// 2^(trailing zeros of the mantissa): a scale with a short significand, such as a power of two),
   /// float32 holds v * scale exactly and the result is P / 2^shift rounded half to even, ties included.
   /// Both are `(P + 2^(shift-1) - 1 + bit shift of P) >> shift`. A vector with any lane outside these
-  /// cases goes lane by lane through `Requantizer.quantize`.
+  /// cases goes lane by lane through `Requantizer.quantize`. A shift of 56 or more (or a zero scale)
+  /// makes every result 0 before the zero point.
   @inline(__always)
   static func requantize(
     _ v: Vector, _ requantizer: Requantizer, zeroPoint: Int32, low: Int32, high: Int32
   ) -> Vector {
     let shift = requantizer.shift
+    if shift >= 56 || requantizer.mantissa == 0 {
+      // |v * scale| < 2^31 * 2^24 * 2^-56 = 1/2: every result is 0 (a weight scale near 0, as a
+      // quantizer writes for an all-zero filter).
+      return Vector(repeating: min(max(zeroPoint, low), high))
+    }
     if UInt(bitPattern: shift &- 1) < 61 {
       let mantissa = Wide(repeating: requantizer.mantissa)
       let half = Int64(1) &<< Int64(shift &- 1)
