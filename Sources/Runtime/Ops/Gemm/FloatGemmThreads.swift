@@ -1,5 +1,5 @@
-/// A product split across threads: C's columns in whole vectors of NR (or, with C transposed, its
-/// rows in whole tiles of MR), each part a product of its own over all of K, so that every element is
+/// A product split across threads: C's columns in whole vectors of NR (or, with C transposed and more
+/// rows than columns, its rows in whole tiles of MR), each part a product of its own over all of K, so that every element is
 /// computed exactly as on one thread.
 struct FloatProductJob {
   var problem: FloatGemm.Problem
@@ -13,12 +13,14 @@ extension FloatGemm {
 
   /// `multiply` on `pool`'s threads when the product is large enough; `scratch` is used only on one.
   static func multiplyInParallel(_ problem: Problem, scratch: UnsafeMutablePointer<Float>?, pool: OpaquePointer?, threads: Int) {
-    // Rows when C is transposed (the rows are then output positions, A a plain strided matrix),
-    // else columns; every part at least two units, so no part takes the one-row or narrow-B paths.
-    let alongRows = problem.cTransposed && !problem.aPacked
-    let units = alongRows ? problem.m / mr : problem.n / nr
-    let parts = min(2 * threads, units / 2)
-    if parts < 2 || problem.m * problem.n * problem.k < parallelWork || problem.bPacked && !alongRows {
+    // Columns, or rows when C is transposed and has more of them (the rows are then output positions,
+    // A a plain strided matrix); every part at least two units, so no part takes the one-row or
+    // narrow-B paths.
+    let rowUnits = problem.cTransposed && !problem.aPacked ? problem.m / mr : 0
+    let columnUnits = problem.n / nr
+    let alongRows = rowUnits > columnUnits
+    let parts = min(2 * threads, max(rowUnits, columnUnits) / 2)
+    if parts < 2 || problem.m * problem.n * problem.k < parallelWork {
       multiply(problem, scratch: scratch)
       return
     }
@@ -36,7 +38,8 @@ extension FloatGemm {
       } else {
         let columns = ThreadPool.range(Int(task), parts: parts, count: part.n, unit: FloatGemm.nr)
         part.n = columns.count
-        part.b += columns.lowerBound
+        // Packed B: panels of NR columns, K deep.
+        part.b += part.bPacked ? columns.lowerBound * part.k : columns.lowerBound
         part.c += columns.lowerBound * (part.cTransposed ? part.ldc : 1)
         if let bias = part.colBias { part.colBias = bias + columns.lowerBound }
       }
