@@ -5,26 +5,29 @@ import Runtime
 enum BenchCommand {
   static let summary = "measure load time, latency, arena and memory"
   static let usage = """
-    usage: onnx-quant bench MODEL [--shape NAME=dims ...] [--runs N] [--warmup N] [--json] [--profile]
+    usage: onnx-quant bench MODEL [--shape NAME=dims ...] [--runs N] [--warmup N] [--threads N] [--json]
+                            [--profile]
 
     Loads MODEL, fills its inputs with seeded random values and runs it
-    repeatedly on one thread. Prints the load time, the latency median, p10 and
+    repeatedly (on one thread unless --threads says more). Prints the load time, the latency median, p10 and
     p90, the arena bytes beside their lower bound (the most bytes live at any
     one step), the weight bytes, and the process's peak resident memory.
 
       --shape NAME=d0,d1,..  a static shape for an input (repeatable)
       --runs N               timed runs (default 100)
       --warmup N             untimed runs first (default 10)
+      --threads N            threads the heavy steps split across (default 1)
       --json                 print the results as one JSON object
       --profile              also time every step and print the time per operator
     """
 
   static func run(_ arguments: [String], _ console: Console) throws(CommandError) {
-    let parsed = try Arguments(arguments, valued: ["--shape", "--runs", "--warmup"], flags: ["--json", "--profile"])
+    let parsed = try Arguments(arguments, valued: ["--shape", "--runs", "--warmup", "--threads"], flags: ["--json", "--profile"])
     let path = try parsed.positionals(["MODEL"])[0]
     let runs = try parsed.int("--runs", default: 100, minimum: 1)
     let warmup = try parsed.int("--warmup", default: 10, minimum: 0)
-    let loaded = try LoadedModel.load(path, shapes: try ShapeOptions.parse(parsed.all("--shape")))
+    let threads = try ThreadOption.parse(parsed)
+    let loaded = try LoadedModel.load(path, shapes: try ShapeOptions.parse(parsed.all("--shape")), threads: threads)
     let session = loaded.session
     RandomInputs.fill(session)
 
@@ -41,7 +44,7 @@ enum BenchCommand {
       p90: times[min(runs - 1, runs * 9 / 10)], runs: runs, warmup: warmup, steps: session.plan.steps.count,
       folded: session.foldedNodes, arenaBytes: session.memory.arenaBytes,
       lowerBoundBytes: session.memory.lowerBoundBytes, weightBytes: session.constantBytes,
-      peakRSS: Int(oq_peak_rss_bytes()))
+      peakRSS: Int(oq_peak_rss_bytes()), threads: session.threads)
     console.out(parsed.has("--json") ? result.json() : result.text())
     if parsed.has("--profile") { console.out(profile(session, runs: runs)) }
   }
@@ -60,6 +63,7 @@ enum BenchCommand {
     }
     let rows = byOperator.sorted { $0.value.nanoseconds > $1.value.nanoseconds }
     var text = "profile (mean per run):\n"
+
     for row in rows {
       let share = total == 0 ? 0 : Double(row.value.nanoseconds) * 100 / Double(total)
       text += "  " + row.key + String(repeating: " ", count: max(1, 26 - row.key.utf8.count))
@@ -84,6 +88,7 @@ struct BenchResult {
   var lowerBoundBytes: Int
   var weightBytes: Int
   var peakRSS: Int
+  var threads = 1
 
   func text() -> String {
     var lines: [String] = []
@@ -94,7 +99,7 @@ struct BenchResult {
     lines.append(
       "latency: median " + NumberFormat.duration(nanoseconds: median) + ", p10 " + NumberFormat.duration(nanoseconds: p10)
         + ", p90 " + NumberFormat.duration(nanoseconds: p90) + " (" + String(runs) + " runs after " + String(warmup)
-        + " warm-up, 1 thread)")
+        + " warm-up, " + String(threads) + (threads == 1 ? " thread)" : " threads)"))
     lines.append(
       "arena: " + NumberFormat.bytes(arenaBytes) + " bytes (lower bound " + NumberFormat.bytes(lowerBoundBytes)
         + " bytes)")
@@ -113,7 +118,7 @@ struct BenchResult {
     json.raw("p90_us", NumberFormat.fixed(Double(p90) / 1e3, decimals: 2))
     json.int("runs", runs)
     json.int("warmup", warmup)
-    json.int("threads", 1)
+    json.int("threads", threads)
     json.int("steps", steps)
     json.int("folded_nodes", folded)
     json.int("arena_bytes", arenaBytes)

@@ -8,11 +8,11 @@ struct LoadedModel {
   let session: Session
   let loadNanoseconds: UInt64
 
-  static func load(_ path: String, shapes: [String: [Int]]) throws(CommandError) -> LoadedModel {
+  static func load(_ path: String, shapes: [String: [Int]], threads: Int = 1) throws(CommandError) -> LoadedModel {
     let start = oq_monotonic_ns()
     let model: Model
     do { model = try Model(contentsOf: path) } catch { throw CommandError(error) }
-    return try prepare(model, path: path, shapes: shapes, start: start)
+    return try prepare(model, path: path, shapes: shapes, start: start, threads: threads)
   }
 
   /// Prepares `model`. When `given` holds input values and the model needs a value at load that is
@@ -20,9 +20,9 @@ struct LoadedModel {
   /// inputs are fixed at load and the load is tried again; `console` gets a note saying which.
   static func prepare(
     _ model: Model, path: String, shapes: [String: [Int]], start: UInt64, given: [String: Tensor] = [:],
-    console: Console? = nil
+    console: Console? = nil, threads: Int = 1
   ) throws(CommandError) -> LoadedModel {
-    var options = LoadOptions(shapes: shapes)
+    var options = LoadOptions(shapes: shapes, threads: threads)
     while true {
       do {
         let session = try Session(model: model, options: options)
@@ -41,5 +41,12 @@ struct LoadedModel {
         }
       }
     }
+  }
+}
+
+/// `--threads N`, shared by the commands that run a model.
+enum ThreadOption {
+  static func parse(_ parsed: Arguments) throws(CommandError) -> Int {
+    try parsed.int("--threads", default: 1, minimum: 1)
   }
 }

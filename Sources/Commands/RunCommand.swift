@@ -7,6 +7,7 @@ enum RunCommand {
   static let summary = "run a model once on given inputs"
   static let usage = """
     usage: onnx-quant run MODEL (--inputs DIR | --input NAME=FILE ...) [--shape NAME=dims ...] [--outputs DIR]
+                          [--threads N]
 
     Runs MODEL once. Inputs come from DIR (input_0.pb, input_1.pb, ... in the
     ONNX test-data layout, or one NAME.npy per input) or from --input NAME=FILE
@@ -18,13 +19,15 @@ enum RunCommand {
       --shape NAME=d0,d1,..  a static shape for an input (repeatable)
       --outputs DIR          write output_K.pb and NAME.npy files there; without
                              it, print each output's name, shape and first values
+      --threads N            threads the heavy steps split across (default 1)
     """
 
   static func run(_ arguments: [String], _ console: Console) throws(CommandError) {
-    let parsed = try Arguments(arguments, valued: ["--inputs", "--input", "--shape", "--outputs"], flags: [])
+    let parsed = try Arguments(arguments, valued: ["--inputs", "--input", "--shape", "--outputs", "--threads"], flags: [])
     let path = try parsed.positionals(["MODEL"])[0]
     let outputDirectory = try parsed.single("--outputs")
     var shapes = try ShapeOptions.parse(parsed.all("--shape"))
+    let threads = try ThreadOption.parse(parsed)
 
     let start = oq_monotonic_ns()
     let model: Model
@@ -41,7 +44,7 @@ enum RunCommand {
 
     var given: [String: Tensor] = [:]
     for name in inputs.names { given[name] = inputs.tensor(name) }
-    let loaded = try LoadedModel.prepare(model, path: path, shapes: shapes, start: start, given: given, console: console)
+    let loaded = try LoadedModel.prepare(model, path: path, shapes: shapes, start: start, given: given, console: console, threads: threads)
     let session = loaded.session
     for (index, input) in session.inputs.enumerated() {
       guard let tensor = inputs.tensor(input.name) else { continue }

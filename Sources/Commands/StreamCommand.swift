@@ -8,7 +8,7 @@ enum StreamCommand {
     usage: onnx-quant stream MODEL [--source PATH] [--format s16le|u8|f32le|csv] [--channels C] [--rate HZ]
                              [--window N] [--hop H] [--context K] [--scale A] [--offset B] [--input NAME]
                              [--shape NAME=dims ...] [--feed OUTPUT=INPUT ...] [--print NAME[,NAME]]
-                             [--emit csv|jsonl] [--max-values N] [--deadline-us D]
+                             [--emit csv|jsonl] [--max-values N] [--deadline-us D] [--threads N]
 
     Reads samples from stdin (or PATH: a file or FIFO), cuts them into windows
     of N frames (a frame is C samples, one per channel) every H frames, runs
@@ -40,6 +40,7 @@ enum StreamCommand {
                              per line
       --max-values N         values printed per output (default 8)
       --deadline-us D        count windows whose inference took longer than D us
+      --threads N            threads the heavy steps split across (default 1)
 
     At the end, stderr gets a summary: windows, latency mean, p99 and max,
     overruns, and the input problems counted. Inputs that are neither the
@@ -59,7 +60,7 @@ enum StreamCommand {
 
   static let valued = [
     "--source", "--format", "--channels", "--rate", "--window", "--hop", "--context", "--scale", "--offset", "--input",
-    "--shape", "--feed", "--print", "--emit", "--max-values", "--deadline-us",
+    "--shape", "--feed", "--print", "--emit", "--max-values", "--deadline-us", "--threads",
   ]
 
   /// Runs the loop to the end of the input or a stop signal; returns the exit code.
@@ -114,7 +115,9 @@ enum StreamCommand {
     default: throw .usage("--emit takes csv or jsonl, not '" + emit + "'")
     }
 
-    let session = try LoadedModel.load(path, shapes: try ShapeOptions.parse(parsed.all("--shape"))).session
+    let session = try LoadedModel.load(
+      path, shapes: try ShapeOptions.parse(parsed.all("--shape")), threads: try ThreadOption.parse(parsed)
+    ).session
     let inputNames = session.inputs.map { $0.name }
     let outputNames = session.outputs.map { $0.name }
 

@@ -18,18 +18,26 @@ public final class Session {
   public let outputs: [SessionTensor]
   /// Nodes folded to constants at load.
   public let foldedNodes: Int
+  /// Threads the parallel steps run on (`LoadOptions.threads`; 1 when the workers could not start).
+  public let threads: Int
   private let arena: Storage
   private let steps: [(kernel: Kernel, buffers: StepBuffers)]
+  /// The workers, when `threads` > 1; released (stopped and joined) with the session.
+  private let pool: ThreadPool?
 
   public convenience init(model: Model, options: LoadOptions = LoadOptions()) throws(RuntimeError) {
     let (plan, folded) = try GraphPreparer.prepare(model, options: options)
-    self.init(plan: plan, foldedNodes: folded)
+    self.init(plan: plan, foldedNodes: folded, threads: options.threads)
   }
 
-  init(plan: ExecutionPlan, foldedNodes: Int) {
+  init(plan: ExecutionPlan, foldedNodes: Int, threads: Int = 1) {
     self.plan = plan
     self.foldedNodes = foldedNodes
-    let memory = MemoryPlanner.plan(plan)
+    let pool = ThreadPool(threads: threads)
+    self.pool = pool
+    let threads = pool?.threads ?? 1
+    self.threads = threads
+    let memory = MemoryPlanner.plan(plan, threads: threads)
     self.memory = memory
     let arena = Storage(byteCount: memory.arenaBytes)
     self.arena = arena
@@ -44,10 +52,15 @@ public final class Session {
     var steps: [(kernel: Kernel, buffers: StepBuffers)] = []
     for (index, step) in plan.steps.enumerated() {
       let scratchOffset = memory.scratchOffsets[index]
-      let buffers = StepBuffers(
+      var buffers = StepBuffers(
         inputs: step.inputs.map { address($0).map { UnsafeRawPointer($0) } },
         outputs: step.outputs.map { arena.pointer + memory.valueOffsets[$0] },
         scratch: scratchOffset < 0 ? nil : arena.pointer + scratchOffset)
+      if step.parallel, let pool {
+        buffers.pool = pool.handle
+        buffers.threads = pool.threads
+        buffers.scratchStride = step.scratchPerThread ? MemoryPlanner.threadScratchStride(step.scratchBytes) : 0
+      }
       steps.append((step.kernel, buffers))
     }
     self.steps = steps

@@ -12,6 +12,12 @@ public struct Prepared {
   public var inPlaceInput: Int?
   /// Outputs whose values the operator knows at load time (Shape, Size): they become constants.
   public var constantOutputs: [Constant]?
+  /// The kernel may split its work across the session's threads (`StepBuffers.pool`); it says so only
+  /// when the work is large enough to repay the hand-off.
+  public var parallel = false
+  /// Each thread needs its own `scratchBytes`: the planner reserves one copy per thread,
+  /// `StepBuffers.scratchStride` bytes apart (`threadScratch`).
+  public var scratchPerThread = false
 
   public init(
     _ kernel: Kernel, outputs: [TensorType], scratchBytes: Int = 0, aliasesInput: Bool = false,
@@ -33,11 +39,24 @@ public struct StepBuffers {
   public var inputs: [UnsafeRawPointer?]
   public var outputs: [UnsafeMutableRawPointer]
   public var scratch: UnsafeMutableRawPointer?
+  /// The session's thread pool when this step may split its work (`Prepared.parallel`), else nil:
+  /// the kernel then runs everything on the calling thread.
+  public var pool: OpaquePointer?
+  /// Threads in `pool` (1 without one).
+  public var threads = 1
+  /// Bytes between two threads' copies of the scratch (`Prepared.scratchPerThread`).
+  public var scratchStride = 0
 
   public init(inputs: [UnsafeRawPointer?], outputs: [UnsafeMutableRawPointer], scratch: UnsafeMutableRawPointer?) {
     self.inputs = inputs
     self.outputs = outputs
     self.scratch = scratch
+  }
+
+  /// Thread `thread`'s copy of the scratch (thread 0's is `scratch`).
+  @inline(__always)
+  public func threadScratch(_ thread: Int) -> UnsafeMutableRawPointer {
+    scratch.unsafelyUnwrapped + thread &* scratchStride
   }
 
   @inline(__always)

@@ -30,6 +30,10 @@ public struct PlannedStep {
   public var scratchBytes: Int
   /// The input whose buffer output 0 may take over when the input dies here.
   public var inPlaceInput: Int?
+  /// The kernel may split its work across threads (`Prepared.parallel`).
+  public var parallel = false
+  /// Each thread needs its own copy of the scratch (`Prepared.scratchPerThread`).
+  public var scratchPerThread = false
 }
 
 /// A model prepared for execution: every shape static, constants folded, steps in order.

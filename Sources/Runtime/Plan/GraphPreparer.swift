@@ -274,7 +274,8 @@ struct GraphPreparer {
     plan.steps.append(
       PlannedStep(
         label: label, op: op, kernel: prepared.aliasesInput ? .none : prepared.kernel, inputs: sources,
-        outputs: outputs, scratchBytes: prepared.scratchBytes, inPlaceInput: prepared.inPlaceInput))
+        outputs: outputs, scratchBytes: prepared.scratchBytes, inPlaceInput: prepared.inPlaceInput,
+        parallel: prepared.parallel, scratchPerThread: prepared.scratchPerThread))
   }
 
   private mutating func bindNewConstant(_ name: String, _ value: Constant) {

@@ -8,9 +8,13 @@ public struct LoadOptions {
   /// axes or weights computed from them are known when the model is planned. Every run then uses
   /// these values.
   public var fixedInputs: [String: Tensor]
+  /// Threads the heavy steps split their work across: the caller and `threads - 1` workers the
+  /// session starts at load (1: no workers, everything on the caller).
+  public var threads: Int
 
-  public init(shapes: [String: [Int]] = [:], fixedInputs: [String: Tensor] = [:]) {
+  public init(shapes: [String: [Int]] = [:], fixedInputs: [String: Tensor] = [:], threads: Int = 1) {
     self.shapes = shapes
     self.fixedInputs = fixedInputs
+    self.threads = threads
   }
 }

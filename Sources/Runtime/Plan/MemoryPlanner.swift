@@ -26,7 +26,9 @@ struct MemoryPlanner {
     var offset = -1
   }
 
-  static func plan(_ plan: ExecutionPlan) -> MemoryPlan {
+  /// `threads`: the session's threads; a parallel step whose scratch is per thread gets that many
+  /// copies, each `threadScratchStride` bytes apart.
+  static func plan(_ plan: ExecutionPlan, threads: Int = 1) -> MemoryPlan {
     let stepCount = plan.steps.count
     let end = max(stepCount - 1, 0)
     // Each value's buffer group: the root value whose buffer it uses.
@@ -100,7 +102,9 @@ struct MemoryPlanner {
     var bufferOfScratch = [Int](repeating: -1, count: stepCount)
     for (stepIndex, step) in plan.steps.enumerated() where step.scratchBytes > 0 {
       bufferOfScratch[stepIndex] = buffers.count
-      buffers.append(Buffer(bytes: step.scratchBytes, first: stepIndex, last: stepIndex))
+      let copies = threads > 1 && step.parallel && step.scratchPerThread ? threads : 1
+      let bytes = copies == 1 ? step.scratchBytes : threadScratchStride(step.scratchBytes) * copies
+      buffers.append(Buffer(bytes: bytes, first: stepIndex, last: stepIndex))
     }
 
     let arenaBytes = place(&buffers)
@@ -153,6 +157,9 @@ struct MemoryPlanner {
     }
     return aligned(arena)
   }
+
+  /// Bytes between two threads' copies of `scratchBytes` of scratch.
+  static func threadScratchStride(_ scratchBytes: Int) -> Int { aligned(scratchBytes) }
 
   static func aligned(_ bytes: Int) -> Int {
     (bytes + MemoryPlan.alignment - 1) / MemoryPlan.alignment * MemoryPlan.alignment

@@ -95,7 +95,8 @@ public struct ConvolutionKernel {
   @inline(__always)
   func product(
     group g: Int, b: UnsafePointer<Float>, ldb: Int, padded: Bool, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-    bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>?, bRowOffsets: UnsafePointer<Int>? = nil
+    bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>?, bRowOffsets: UnsafePointer<Int>? = nil,
+    pool: OpaquePointer? = nil, threads: Int = 1
   ) {
     let mg = outGroupChannels
     var problem: FloatGemm.Problem
@@ -113,7 +114,11 @@ public struct ConvolutionKernel {
       problem.bRowOffsets = bRowOffsets
     }
     problem.activation = activation
-    FloatGemm.multiply(problem, scratch: scratch)
+    if pool != nil {
+      FloatGemm.multiplyInParallel(problem, scratch: scratch, pool: pool, threads: threads)
+    } else {
+      FloatGemm.multiply(problem, scratch: scratch)
+    }
   }
 
   func runPointwise(_ buffers: StepBuffers) {
@@ -128,7 +133,8 @@ public struct ConvolutionKernel {
       for g in 0..<group {
         product(
           group: g, b: x + (n * inChannels + g * cg) * positions, ldb: positions, padded: false, n: positions,
-          c: y + (n * outChannels + g * mg) * positions, ldc: positions, bias: bias, scratch: scratch)
+          c: y + (n * outChannels + g * mg) * positions, ldc: positions, bias: bias, scratch: scratch,
+          pool: buffers.pool, threads: buffers.threads)
       }
     }
   }
@@ -198,7 +204,7 @@ public struct ConvolutionKernel {
               // Flat rows: computed with their junk columns, then copied row by row.
               product(
                 group: g, b: b, ldb: ldb, padded: true, n: count, c: result, ldc: chunkStride, bias: bias,
-                scratch: nil, bRowOffsets: rowOffsets)
+                scratch: nil, bRowOffsets: rowOffsets, pool: buffers.pool, threads: buffers.threads)
               for m in 0..<mg {
                 ConvPhases.compact(
                   UnsafePointer(result) + m * chunkStride, pitch: columns, rows: end - start, width: w.gridW,
@@ -207,7 +213,7 @@ public struct ConvolutionKernel {
             } else {
               product(
                 group: g, b: b, ldb: ldb, padded: true, n: count, c: target, ldc: positions, bias: bias, scratch: nil,
-                bRowOffsets: rowOffsets)
+                bRowOffsets: rowOffsets, pool: buffers.pool, threads: buffers.threads)
             }
             start = end
           }

@@ -81,7 +81,12 @@ enum ConvolutionOps {
       transpose
       ? planTranspose(&plan, weights.storage.typed(Float.self))
       : planConv(&plan, weights.storage, biasConstant: biasIsConstant ? context.constant(2) : nil)
-    return Prepared(.convolution(plan), outputs: [output], scratchBytes: scratch * 4)
+    var prepared = Prepared(.convolution(plan), outputs: [output], scratchBytes: scratch * 4)
+    // Pointwise and im2col products split across threads (`FloatGemm.multiplyInParallel`).
+    let work = x.shape[0] * plan.outChannels * plan.window.gridSize * plan.gemmK
+    prepared.parallel =
+      (plan.strategy == .pointwise || plan.strategy == .im2col) && work >= FloatGemm.parallelWork
+    return prepared
   }
 
   /// Chooses the Conv strategy and packs W for it; returns the scratch floats.

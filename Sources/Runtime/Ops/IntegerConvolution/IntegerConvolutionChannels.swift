@@ -217,7 +217,8 @@ extension IntegerConvolutionKernel {
   func channelProduct<T: IntegerGemmElement>(
     _ a: UnsafePointer<T>, aStride: Int, count: Int, tail: UnsafeMutablePointer<T>?,
     image n: Int, group g: Int, position0: Int, zeroPoint: Int32, scratch: UnsafeMutableRawPointer,
-    output outputBase: UnsafeMutableRawPointer, bias biasPointer: UnsafePointer<Int32>?
+    output outputBase: UnsafeMutableRawPointer, bias biasPointer: UnsafePointer<Int32>?,
+    blocks blockRange: Range<Int>? = nil
   ) {
     let k = inGroupChannels * window.taps
     let mg = outGroupChannels
@@ -258,7 +259,7 @@ extension IntegerConvolutionKernel {
           UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self), stride * MemoryLayout<T>.stride,
           Int32(k), signed ? 0x80 : 0, panel)
       }
-      for b in 0..<blocks {
+      for b in blockRange ?? 0..<blocks {
         if let dot = dot {
           oq_u8s8_tile_8x32(panel, dot + b * quads * block * 4, Int32(quads), acc)
         } else {
@@ -335,6 +336,10 @@ extension IntegerConvolutionKernel {
   func runChannels<T: IntegerGemmElement>(
     _ buffers: StepBuffers, _ x: UnsafePointer<T>, zeroPoint: T
   ) {
+    if buffers.pool != nil {
+      runChannelsInParallel(buffers, x, zeroPoint: zeroPoint)
+      return
+    }
     let scratch = buffers.scratch.unsafelyUnwrapped
     let rowsBase = (scratch + IntegerConvolutionKernel.accumulatorBytes).assumingMemoryBound(
       to: T.self)
@@ -367,6 +372,129 @@ extension IntegerConvolutionKernel {
           }
         }
       }
+    }
+  }
+}
+
+// MARK: Threads
+
+/// One image and group of a parallel `runChannels`, for the pool's tasks: task t covers position part
+/// `t / channelParts` (pointwise: whole tiles of 32 positions; im2col: rows of the output grid,
+/// gathered by the task into its thread's scratch) and channel-block part `t % channelParts`. Every
+/// task writes its own outputs, computed exactly as on one thread.
+struct IntegerChannelJob {
+  var kernel: UnsafePointer<IntegerConvolutionKernel>
+  var buffers: UnsafePointer<StepBuffers>
+  var image: UnsafeRawPointer
+  var n = 0
+  var g = 0
+  var zeroPoint: Int32 = 0
+  var positionParts = 1
+  var channelParts = 1
+  var signed = false
+  var bias: UnsafePointer<Int32>?
+}
+
+extension IntegerConvolutionKernel {
+  /// Multiply-adds above which a step splits across threads.
+  static let parallelWork = 1 << 19
+
+  /// Whether the channels path of this step is worth splitting across threads.
+  var worthThreads: Bool {
+    batch * group * window.gridSize * outGroupChannels * inGroupChannels * window.taps >= IntegerConvolutionKernel.parallelWork
+  }
+
+  /// The task split of one image and group over `threads` threads: position parts by channel-block parts.
+  func channelParts(threads: Int) -> (positions: Int, channels: Int) {
+    let wanted = 2 * threads
+    let blocks = (outGroupChannels + IntegerConvolutionKernel.channelBlock - 1) / IntegerConvolutionKernel.channelBlock
+    let tileWidth = IntegerConvolutionKernel.positionBlock
+    if strategy == .pointwise {
+      let tiles = (window.gridSize + tileWidth - 1) / tileWidth
+      let positions = min(tiles, wanted)
+      return (positions, min(blocks, max(1, (wanted + positions - 1) / positions)))
+    }
+    let k = inGroupChannels * window.taps
+    let gridRows = window.gridD * window.gridH
+    let chunks = (gridRows + IntegerConvolutionKernel.chunkRows(window: window, k: k) - 1)
+      / IntegerConvolutionKernel.chunkRows(window: window, k: k)
+    if window.gridSize >= 2 * tileWidth * wanted {
+      // Enough positions: rows split finer than the chunks, whole channels.
+      return (max(chunks, min(gridRows, wanted)), 1)
+    }
+    return (chunks, min(blocks, max(1, (wanted + chunks - 1) / chunks)))
+  }
+
+  func runChannelsInParallel<T: IntegerGemmElement>(
+    _ buffers: StepBuffers, _ x: UnsafePointer<T>, zeroPoint: T
+  ) {
+    let cg = inGroupChannels
+    let parts = channelParts(threads: buffers.threads)
+    let bias: UnsafePointer<Int32>? = hasBias ? buffers.optionalInput(8, Int32.self) : nil
+    withUnsafePointer(to: self) { kernel in
+      withUnsafePointer(to: buffers) { buffersPointer in
+        var job = IntegerChannelJob(kernel: kernel, buffers: buffersPointer, image: UnsafeRawPointer(x))
+        job.zeroPoint = Int32(truncatingIfNeeded: zeroPoint)
+        job.positionParts = parts.positions
+        job.channelParts = parts.channels
+        job.signed = T.center == 0
+        job.bias = bias
+        for n in 0..<batch {
+          for g in 0..<group {
+            job.n = n
+            job.g = g
+            job.image = UnsafeRawPointer(x + (n * inChannels + g * cg) * window.imageSize)
+            ThreadPool.run(buffers.pool, tasks: parts.positions * parts.channels, context: &job) { context, task, thread in
+              let job = context.unsafelyUnwrapped.assumingMemoryBound(to: IntegerChannelJob.self)
+              if job.pointee.signed {
+                job.pointee.kernel.pointee.channelTask(job, Int(task), thread: Int(thread), Int8.self)
+              } else {
+                job.pointee.kernel.pointee.channelTask(job, Int(task), thread: Int(thread), UInt8.self)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  func channelTask<T: IntegerGemmElement>(
+    _ jobPointer: UnsafePointer<IntegerChannelJob>, _ task: Int, thread: Int, _ type: T.Type
+  ) {
+    let job = jobPointer.pointee
+    let buffers = job.buffers
+    let scratch = buffers.pointee.threadScratch(thread)
+    let rowsBase = (scratch + IntegerConvolutionKernel.accumulatorBytes).assumingMemoryBound(to: T.self)
+    let image = job.image.assumingMemoryBound(to: T.self)
+    let output = buffers.pointee.outputs[0]
+    let blockCount = (outGroupChannels + IntegerConvolutionKernel.channelBlock - 1) / IntegerConvolutionKernel.channelBlock
+    let part = task / job.channelParts
+    let blocks = ThreadPool.range(task % job.channelParts, parts: job.channelParts, count: blockCount, unit: 1)
+    if strategy == .pointwise {
+      let positions = ThreadPool.range(
+        part, parts: job.positionParts, count: window.gridSize, unit: IntegerConvolutionKernel.positionBlock)
+      if positions.isEmpty || blocks.isEmpty { return }
+      channelProduct(
+        image + positions.lowerBound, aStride: window.imageSize, count: positions.count, tail: rowsBase, image: job.n,
+        group: job.g, position0: positions.lowerBound, zeroPoint: job.zeroPoint, scratch: scratch, output: output,
+        bias: job.bias, blocks: blocks)
+      return
+    }
+    let k = inGroupChannels * window.taps
+    let rows = ThreadPool.range(part, parts: job.positionParts, count: window.gridD * window.gridH, unit: 1)
+    if rows.isEmpty || blocks.isEmpty { return }
+    let chunk = IntegerConvolutionKernel.chunkRows(window: window, k: k)
+    let stride = IntegerConvolutionKernel.chunkStride(window: window, k: k)
+    let zeroPoint = T(truncatingIfNeeded: job.zeroPoint)
+    var row = rows.lowerBound
+    while row < rows.upperBound {
+      let count = min(chunk, rows.upperBound - row)
+      gather(image, rows: row..<row + count, zeroPoint: zeroPoint, into: rowsBase, stride: stride)
+      channelProduct(
+        UnsafePointer(rowsBase), aStride: stride, count: count * window.gridW, tail: nil, image: job.n, group: job.g,
+        position0: row * window.gridW, zeroPoint: job.zeroPoint, scratch: scratch, output: output, bias: job.bias,
+        blocks: blocks)
+      row += count
     }
   }
 }

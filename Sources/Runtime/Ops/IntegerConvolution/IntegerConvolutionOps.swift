@@ -118,7 +118,12 @@ enum IntegerConvolutionOps {
         &plan, weights.storage.typed(Int8.self), wZeros?.storage.typed(Int8.self), wZeroStride)
       : planWeights(
         &plan, weights.storage.typed(UInt8.self), wZeros?.storage.typed(UInt8.self), wZeroStride)
-    return Prepared(.integerConvolution(plan), outputs: [output], scratchBytes: scratch)
+    var prepared = Prepared(.integerConvolution(plan), outputs: [output], scratchBytes: scratch)
+    if plan.channelSums != nil && plan.worthThreads {
+      prepared.parallel = true
+      prepared.scratchPerThread = true
+    }
+    return prepared
   }
 
   /// Chooses the strategy, packs the weights for it and returns the scratch bytes.
