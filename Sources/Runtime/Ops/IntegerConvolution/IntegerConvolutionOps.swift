@@ -134,7 +134,6 @@ enum IntegerConvolutionOps {
   ) -> Int {
     let window = plan.window
     let cg = plan.inGroupChannels
-    let mg = plan.outGroupChannels
     let taps = window.taps
     let k = cg * taps
     if cg == 1 && plan.group > 1 {
@@ -179,7 +178,8 @@ enum IntegerConvolutionOps {
       && window.padH == 0 && window.padW == 0 && window.gridSize == window.imageSize
     plan.strategy = pointwise ? .pointwise : .im2col
     do {
-      // Output channels by positions on NCHW planes (IntegerConvolutionChannels.swift).
+      // Output channels by positions on NCHW planes (IntegerConvolutionChannels.swift); this is the
+      // only path for them since the channel micro-kernel replaced the packed-GEMM one.
       let packed = IntegerConvolutionKernel.packChannelWeights(
         weights, zeroPoints: zeroPoints, zeroPointStride: zeroPointStride,
         outChannels: plan.outChannels, group: plan.group, k: k)
@@ -200,19 +200,5 @@ enum IntegerConvolutionOps {
       return IntegerConvolutionKernel.channelScratchBytes(
         window: window, k: k, pointwise: pointwise, dot: plan.dotWeights != nil)
     }
-    // B of group g is W_gᵀ: element (p, j) = W[g * mg + j, p].
-    let layout = IntegerGemm.PackedLayout(k: k, n: mg)
-    let storage = Storage(byteCount: max(layout.byteCount * plan.group, 1))
-    for g in 0..<plan.group {
-      IntegerGemm.packB(
-        UnsafePointer(weights + g * mg * k), kStride: 1, nStride: k, k: k, n: mg,
-        zeroPoints: zeroPoints.map { UnsafePointer($0 + g * mg * zeroPointStride) },
-        zeroPointStride: zeroPointStride,
-        into: storage.pointer + g * layout.byteCount)
-    }
-    plan.weights = storage
-    plan.layout = layout
-    plan.blockRows = IntegerGemm.blockRows(m: window.gridSize, k: k)
-    return IntegerGemm.scratchBytes(blockRows: plan.blockRows, k: k)
   }
 }
