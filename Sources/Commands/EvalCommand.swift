@@ -51,7 +51,7 @@ enum EvalCommand {
     guard inputNames.count == 1 else {
       throw .input(path + ": eval feeds one input, the model has " + String(inputNames.count))
     }
-    let sampleShape = SampleShape.fitting(reader.shape, to: model, input: inputNames[0])
+    let sampleShape = SampleShape.fitted([1] + reader.shape.dropFirst(), to: model, input: inputNames[0])
     var shapes = try ShapeOptions.parse(parsed.all("--shape"))
     if shapes[inputNames[0]] == nil { shapes[inputNames[0]] = sampleShape }
     let loaded = try LoadedModel.load(path, shapes: shapes)
@@ -104,16 +104,15 @@ enum EvalCommand {
 
 /// Fitting samples read from a file (shape [1, ...]) to a model input.
 public enum SampleShape {
-  /// The static shape a sample of an array shaped `arrayShape` gives `input`: [1] + the rest, or the rest
-  /// alone when the input is declared one rank lower (a model without a batch axis).
-  public static func fitting(_ arrayShape: [Int], to model: Model, input: String) -> [Int] {
-    let rest = Array(arrayShape.dropFirst())
-    if let declared = model.graph.inputs.first(where: { $0.name == input }),
-      case .tensor(_, let dims?)? = declared.type, dims.count == rest.count
+  /// The static shape of one sample (shape [1, ...]) for `input`: without the leading 1 when the input is
+  /// declared one rank lower (a model without a batch axis).
+  public static func fitted(_ sampleShape: [Int], to model: Model, input: String) -> [Int] {
+    if sampleShape.first == 1, let declared = model.graph.inputs.first(where: { $0.name == input }),
+      case .tensor(_, let dims?)? = declared.type, dims.count == sampleShape.count - 1
     {
-      return rest
+      return Array(sampleShape.dropFirst())
     }
-    return [1] + rest
+    return sampleShape
   }
 
   /// A float64 sample converted to float32 (numpy's default dtype is float64).

@@ -48,7 +48,7 @@ enum Calibrator {
 
     var shapes = options.shapes
     for (index, name) in inputNames.enumerated() where shapes[name] == nil {
-      shapes[name] = fitted(data.sampleShapes[index], to: original, input: name)
+      shapes[name] = SampleShape.fitted(data.sampleShapes[index], to: original, input: name)
     }
     let prepared = try ModelPreparation.prepare(original, shapes: shapes)
     endStage("prepare")
@@ -83,33 +83,20 @@ enum Calibrator {
 
     var statistics: [String: TensorStatistics] = [:]
     for name in observedNames { statistics[name] = TensorStatistics(histograms: options.method != .minmax) }
-    let slices = Self.split(calibrationCount, into: workers)
-    var calibrated = [SliceResult<[String: TensorStatistics]>](repeating: SliceResult(value: statistics), count: workers)
-    calibrated.withUnsafeMutableBufferPointer { slots in
-      DispatchQueue.concurrentPerform(iterations: workers) { worker in
-        let slice = slices[worker]
-        let model = floatModels[worker]
-        do throws(CommandError) {
-          let source = try CalibrationData(dataPath, inputNames: inputNames)
-          try source.skip(slice.lowerBound)
-          for index in slice {
-            guard let sample = try source.next() else { break }
-            let runStart = oq_monotonic_ns()
-            try model.run(sample)
-            slots[worker].nanoseconds += oq_monotonic_ns() - runStart
-            for name in observedNames {
-              if let values = model.floats(name) { slots[worker].value[name]!.add(values) }
-            }
-            if worker == 0 { progress("calibrating", min(calibrationCount, (index + 1) * workers), calibrationCount) }
-          }
-        } catch {
-          slots[worker].error = error
-        }
+    let calibrated = try Self.overSamples(
+      dataPath, inputNames: inputNames, first: 0, count: calibrationCount, workers: workers, initial: statistics
+    ) { worker, index, sample, value, nanoseconds throws(CommandError) in
+      let model = floatModels[worker]
+      let runStart = oq_monotonic_ns()
+      try model.run(sample)
+      nanoseconds += oq_monotonic_ns() - runStart
+      for name in observedNames {
+        if let values = model.floats(name) { value[name]!.add(values) }
       }
+      if worker == 0 { progress("calibrating", min(calibrationCount, (index + 1) * workers), calibrationCount) }
     }
     var runNanoseconds: UInt64 = 0
     for (worker, result) in calibrated.enumerated() {
-      if let error = result.error { throw error }
       runNanoseconds += result.nanoseconds
       if worker == 0 {
         statistics = result.value
@@ -137,44 +124,33 @@ enum Calibrator {
     }
     typealias Measured = (tensors: [String: SQNRAccumulator], outputs: [SQNRAccumulator])
     let empty: Measured = ([:], outputNames.map { _ in SQNRAccumulator() })
-    var measured = [SliceResult<Measured>](repeating: SliceResult(value: empty), count: measureWorkers)
-    let evaluationSlices = Self.split(evaluationCount, into: measureWorkers)
-    measured.withUnsafeMutableBufferPointer { slots in
-      DispatchQueue.concurrentPerform(iterations: measureWorkers) { worker in
-        let floatModel = floatModels[worker]
-        let integerModel = integerModels[worker]
-        do throws(CommandError) {
-          let source = try CalibrationData(dataPath, inputNames: inputNames)
-          try source.skip(evaluationStart + evaluationSlices[worker].lowerBound)
-          for index in evaluationSlices[worker] {
-            guard let sample = try source.next() else { break }
-            try floatModel.run(sample)
-            try integerModel.run(sample)
-            for name in tensorsWithIntegerForm {
-              guard let reference = floatModel.floats(name),
-                let approximation = integerModel.dequantized(quantizedNames[name]!, plan.params[name]!)
-              else { continue }
-              approximation.withUnsafeBufferPointer {
-                slots[worker].value.tensors[name, default: SQNRAccumulator()].add(reference: reference, approximation: $0)
-              }
-            }
-            for (position, name) in outputNames.enumerated() {
-              guard let reference = floatModel.floats(name), let approximation = integerModel.floats(name) else {
-                continue
-              }
-              slots[worker].value.outputs[position].add(reference: reference, approximation: approximation)
-            }
-            if worker == 0 { progress("measuring", min(evaluationCount, (index + 1) * measureWorkers), evaluationCount) }
-          }
-        } catch {
-          slots[worker].error = error
+    let measured = try Self.overSamples(
+      dataPath, inputNames: inputNames, first: evaluationStart, count: evaluationCount, workers: measureWorkers,
+      initial: empty
+    ) { worker, index, sample, value, _ throws(CommandError) in
+      let floatModel = floatModels[worker]
+      let integerModel = integerModels[worker]
+      try floatModel.run(sample)
+      try integerModel.run(sample)
+      for name in tensorsWithIntegerForm {
+        guard let reference = floatModel.floats(name),
+          let approximation = integerModel.dequantized(quantizedNames[name]!, plan.params[name]!)
+        else { continue }
+        approximation.withUnsafeBufferPointer {
+          value.tensors[name, default: SQNRAccumulator()].add(reference: reference, approximation: $0)
         }
       }
+      for (position, name) in outputNames.enumerated() {
+        guard let reference = floatModel.floats(name), let approximation = integerModel.floats(name) else {
+          continue
+        }
+        value.outputs[position].add(reference: reference, approximation: approximation)
+      }
+      if worker == 0 { progress("measuring", min(evaluationCount, (index + 1) * measureWorkers), evaluationCount) }
     }
     var tensorSQNR: [String: SQNRAccumulator] = [:]
     var outputSQNR = outputNames.map { (name: $0, sqnr: SQNRAccumulator()) }
     for result in measured {
-      if let error = result.error { throw error }
       for (name, sqnr) in result.value.tensors { tensorSQNR[name, default: SQNRAccumulator()].merge(sqnr) }
       for index in outputSQNR.indices { outputSQNR[index].sqnr.merge(result.value.outputs[index]) }
     }
@@ -193,19 +169,39 @@ enum Calibrator {
     #endif
   }
 
+  /// Streams samples `first ..< first + count` through `body`, split into `workers` contiguous slices
+  /// run in parallel. Each worker reads its slice with a reader of its own and accumulates into its own
+  /// copy of `initial`; the results come back in worker order, and the first error is thrown.
+  static func overSamples<Value>(
+    _ dataPath: String, inputNames: [String], first: Int, count: Int, workers: Int, initial: Value,
+    _ body: (_ worker: Int, _ index: Int, _ sample: [Tensor], _ value: inout Value, _ nanoseconds: inout UInt64)
+      throws(CommandError) -> Void
+  ) throws(CommandError) -> [SliceResult<Value>] {
+    let slices = split(count, into: workers)
+    var results = [SliceResult<Value>](repeating: SliceResult(value: initial), count: workers)
+    results.withUnsafeMutableBufferPointer { slots in
+      DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        do throws(CommandError) {
+          let source = try CalibrationData(dataPath, inputNames: inputNames)
+          try source.skip(first + slices[worker].lowerBound)
+          for index in slices[worker] {
+            guard let sample = try source.next() else { break }
+            try body(worker, index, sample, &slots[worker].value, &slots[worker].nanoseconds)
+          }
+        } catch {
+          slots[worker].error = error
+        }
+      }
+    }
+    for result in results {
+      if let error = result.error { throw error }
+    }
+    return results
+  }
+
   /// `count` items in `parts` contiguous slices, sizes differing by at most one.
   static func split(_ count: Int, into parts: Int) -> [Range<Int>] {
     (0..<parts).map { part in (count * part / parts)..<(count * (part + 1) / parts) }
-  }
-
-  /// A sample shaped [1, ...] for an input declared one rank lower has no batch axis there.
-  private static func fitted(_ sampleShape: [Int], to model: Model, input: String) -> [Int] {
-    if let declared = model.graph.inputs.first(where: { $0.name == input }),
-      case .tensor(_, let dims?)? = declared.type, dims.count == sampleShape.count - 1, sampleShape.first == 1
-    {
-      return Array(sampleShape.dropFirst())
-    }
-    return sampleShape
   }
 }
 

@@ -64,25 +64,20 @@ struct QDQWriter {
     let quantized = tensors.names.make(name + "_q")
     let result = renamedOutputs[name] != nil ? name : tensors.names.make(name + "_dequantized")
     nodes.append(
-      Node(
-        name: tensors.names.make(name + "_QuantizeLinear"), opType: "QuantizeLinear",
-        inputs: [source, quantizeScale, params.zeroPoint], outputs: [quantized]))
+      tensors.conversion(
+        "QuantizeLinear", of: name, inputs: [source, quantizeScale, params.zeroPoint], output: quantized))
     nodes.append(
-      Node(
-        name: tensors.names.make(name + "_DequantizeLinear"), opType: "DequantizeLinear",
-        inputs: [quantized, params.scale, params.zeroPoint], outputs: [result]))
+      tensors.conversion("DequantizeLinear", of: name, inputs: [quantized, params.scale, params.zeroPoint], output: result))
     dequantizedName[name] = result
     return result
   }
 
   private mutating func dequantizeConstant(_ values: String, scale: String, zeroPoint: String?, axis: Int?) -> String {
     let output = tensors.names.make(values + "_dequantized")
-    var attributes: [Attribute] = []
-    if let axis { attributes.append(Attribute(name: "axis", value: .int(axis))) }
     nodes.append(
-      Node(
-        name: tensors.names.make(values + "_DequantizeLinear"), opType: "DequantizeLinear",
-        inputs: [values, scale] + (zeroPoint.map { [$0] } ?? []), outputs: [output], attributes: attributes))
+      tensors.conversion(
+        "DequantizeLinear", of: values, inputs: [values, scale] + (zeroPoint.map { [$0] } ?? []), output: output,
+        axis: axis))
     return output
   }
 

@@ -53,9 +53,7 @@ struct QOperatorWriter {
     let params = tensors.params(name, plan.params[name]!)
     let output = tensors.names.make(name + "_q")
     nodes.append(
-      Node(
-        name: tensors.names.make(name + "_QuantizeLinear"), opType: "QuantizeLinear",
-        inputs: [name, params.scale, params.zeroPoint], outputs: [output]))
+      tensors.conversion("QuantizeLinear", of: name, inputs: [name, params.scale, params.zeroPoint], output: output))
     quantizedName[name] = output
     return output
   }
@@ -66,9 +64,7 @@ struct QOperatorWriter {
     guard let source = quantizedName[name], let values = plan.params[name] else { return name }
     let params = tensors.params(name, values)
     nodes.append(
-      Node(
-        name: tensors.names.make(name + "_DequantizeLinear"), opType: "DequantizeLinear",
-        inputs: [source, params.scale, params.zeroPoint], outputs: [name]))
+      tensors.conversion("DequantizeLinear", of: name, inputs: [source, params.scale, params.zeroPoint], output: name))
     floatAvailable.insert(name)
     return name
   }

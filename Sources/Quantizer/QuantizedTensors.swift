@@ -27,6 +27,15 @@ struct QuantizedTensors {
     return (scale, zeroPoint)
   }
 
+  /// A QuantizeLinear or DequantizeLinear node, named after the tensor it converts.
+  mutating func conversion(
+    _ opType: String, of tensor: String, inputs: [String], output: String, axis: Int? = nil
+  ) -> Node {
+    Node(
+      name: names.make(tensor + "_" + opType), opType: opType, inputs: inputs, outputs: [output],
+      attributes: axis.map { [Attribute(name: "axis", value: .int($0))] } ?? [])
+  }
+
   /// A scalar float scale of its own.
   mutating func scale(_ base: String, _ value: Float) -> String {
     let name = names.make(base)
