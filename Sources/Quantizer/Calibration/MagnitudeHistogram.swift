@@ -77,10 +77,7 @@ public struct MagnitudeHistogram {
           // memory. No branches on the values: ReLU outputs are zero at random, half the time.
           let scales = (Float(negativeScale), Float(positiveScale))
           // Small tensors count straight into the bins: flushing the copies would cost more than it saves.
-          let lanes = values.count >= 32768 ? 4 : 1
-          let stride = 2 * binCount
-          var copies = [UInt32](repeating: 0, count: lanes * stride)
-          if lanes == 1 {
+          if values.count < 32768 {
             for value in values where allFinite || value.isFinite {
               let isNegative = value < 0
               let bin = min(Int(value.magnitude * (isNegative ? scales.0 : scales.1)), last)
@@ -90,6 +87,9 @@ public struct MagnitudeHistogram {
             }
             return
           }
+          let lanes = 4
+          let stride = 2 * binCount
+          var copies = [UInt32](repeating: 0, count: lanes * stride)
           copies.withUnsafeMutableBufferPointer { copy in
             let bins = copy.baseAddress!
             var start = 0
