@@ -239,7 +239,7 @@ enum GemmBias {
 /// What every written model gets: the producer, the opsets its operators need.
 enum QuantizedModel {
   static func finish(_ model: inout Model, microsoftDomain: Bool) {
-    model.producerName = "onnx-quant"
+    model.producerName = QuantizerInfo.producerName
     model.producerVersion = "0.1"
     if microsoftDomain && model.opsetVersion("com.microsoft") == nil {
       model.opsetImports.append(OpsetImport(domain: "com.microsoft", version: 1))
