@@ -70,6 +70,14 @@ enum BenchCommand {
         + NumberFormat.duration(nanoseconds: row.value.nanoseconds / UInt64(runs)) + "  "
         + NumberFormat.fixed(share, decimals: 1) + "%  (" + String(row.value.steps) + " steps)\n"
     }
+    let slowest = perStep.indices.sorted { perStep[$0] > perStep[$1] }.prefix(12)
+    text += "slowest steps (mean per run):\n"
+    for index in slowest {
+      let step = session.plan.steps[index]
+      let shape = step.outputs.first.map { " -> " + session.plan.values[$0].type.text } ?? ""
+      text += "  " + NumberFormat.duration(nanoseconds: perStep[index] / UInt64(runs)) + "  " + step.op.name + " "
+        + step.label + shape + "\n"
+    }
     return text
   }
 }

@@ -157,4 +157,18 @@ enum IntegerLanes {
     }
     return result
   }
+
+  /// Per-lane requantizers, one output channel per lane (the channels-last kernels): lane i uses
+  /// `Requantizer(mantissa: mantissas[i], shift: shifts[i])`, bit for bit `Requantizer.quantize`.
+  @inline(__always)
+  static func requantize(
+    _ v: Vector, mantissas: Vector, shifts: Vector, zeroPoint: Int32, low: Int32, high: Int32
+  ) -> Vector {
+    var result = Vector()
+    for lane in 0..<16 {
+      let requantizer = Requantizer(mantissa: Int64(mantissas[lane]), shift: Int(shifts[lane]))
+      result[lane] = requantizer.quantize(v[lane], zeroPoint: zeroPoint, low: low, high: high)
+    }
+    return result
+  }
 }

@@ -38,6 +38,12 @@ public struct Requantizer: Equatable {
     }
   }
 
+  /// A requantizer from its parts, as `init(_:)` derives them (`shift` at most 149).
+  public init(mantissa: Int64, shift: Int) {
+    self.mantissa = mantissa
+    self.shift = shift
+  }
+
   /// `x * 2^-k` rounded to the nearest integer, ties to even, for k >= 1 (arithmetic shift = floor).
   @inline(__always)
   static func roundingShift(_ x: Int64, _ k: Int) -> Int64 {
