@@ -6,7 +6,7 @@ enum BenchCommand {
   static let summary = "measure load time, latency, arena and memory"
   static let usage = """
     usage: onnx-quant bench MODEL [--shape NAME=dims ...] [--runs N] [--warmup N] [--threads N] [--json]
-                            [--profile]
+                            [--profile] [--model-layout]
 
     Loads MODEL, fills its inputs with seeded random values and runs it
     repeatedly (on one thread unless --threads says more). Prints the load time, the latency median, p10 and
@@ -19,15 +19,21 @@ enum BenchCommand {
       --threads N            threads the heavy steps split across (default 1)
       --json                 print the results as one JSON object
       --profile              also time every step and print the time per operator
+      --model-layout         keep every operator in the model's own layout (no
+                             channels-last rewrite; the results are the same)
     """
 
   static func run(_ arguments: [String], _ console: Console) throws(CommandError) {
-    let parsed = try Arguments(arguments, valued: ["--shape", "--runs", "--warmup", "--threads"], flags: ["--json", "--profile"])
+    let parsed = try Arguments(
+      arguments, valued: ["--shape", "--runs", "--warmup", "--threads"],
+      flags: ["--json", "--profile", LayoutOption.flag])
     let path = try parsed.positionals(["MODEL"])[0]
     let runs = try parsed.int("--runs", default: 100, minimum: 1)
     let warmup = try parsed.int("--warmup", default: 10, minimum: 0)
     let threads = try ThreadOption.parse(parsed)
-    let loaded = try LoadedModel.load(path, shapes: try ShapeOptions.parse(parsed.all("--shape")), threads: threads)
+    let loaded = try LoadedModel.load(
+      path, shapes: try ShapeOptions.parse(parsed.all("--shape")), threads: threads,
+      channelsLast: LayoutOption.channelsLast(parsed))
     let session = loaded.session
     RandomInputs.fill(session)
 
@@ -40,8 +46,10 @@ enum BenchCommand {
     }
     times.sort()
     let result = BenchResult(
-      path: path, loadNanoseconds: loaded.loadNanoseconds, median: times[runs / 2], p10: times[runs / 10],
-      p90: times[min(runs - 1, runs * 9 / 10)], runs: runs, warmup: warmup, steps: session.plan.steps.count,
+      path: path, loadNanoseconds: loaded.loadNanoseconds, median: times[runs / 2],
+      p10: times[runs / 10],
+      p90: times[min(runs - 1, runs * 9 / 10)], runs: runs, warmup: warmup,
+      steps: session.plan.steps.count,
       folded: session.foldedNodes, arenaBytes: session.memory.arenaBytes,
       lowerBoundBytes: session.memory.lowerBoundBytes, weightBytes: session.constantBytes,
       peakRSS: Int(oq_peak_rss_bytes()), threads: session.threads)
@@ -66,7 +74,8 @@ enum BenchCommand {
 
     for row in rows {
       let share = total == 0 ? 0 : Double(row.value.nanoseconds) * 100 / Double(total)
-      text += "  " + row.key + String(repeating: " ", count: max(1, 26 - row.key.utf8.count))
+      text +=
+        "  " + row.key + String(repeating: " ", count: max(1, 26 - row.key.utf8.count))
         + NumberFormat.duration(nanoseconds: row.value.nanoseconds / UInt64(runs)) + "  "
         + NumberFormat.fixed(share, decimals: 1) + "%  (" + String(row.value.steps) + " steps)\n"
     }
@@ -75,7 +84,9 @@ enum BenchCommand {
     for index in slowest {
       let step = session.plan.steps[index]
       let shape = step.outputs.first.map { " -> " + session.plan.values[$0].type.text } ?? ""
-      text += "  " + NumberFormat.duration(nanoseconds: perStep[index] / UInt64(runs)) + "  " + step.op.name + " "
+      text +=
+        "  " + NumberFormat.duration(nanoseconds: perStep[index] / UInt64(runs)) + "  "
+        + step.op.name + " "
         + step.label + shape + "\n"
     }
     return text
@@ -102,14 +113,18 @@ struct BenchResult {
     var lines: [String] = []
     lines.append("model: " + path)
     lines.append(
-      "load: " + NumberFormat.duration(nanoseconds: loadNanoseconds) + " (" + String(steps) + " steps, " + String(folded)
+      "load: " + NumberFormat.duration(nanoseconds: loadNanoseconds) + " (" + String(steps)
+        + " steps, " + String(folded)
         + " nodes folded at load)")
     lines.append(
-      "latency: median " + NumberFormat.duration(nanoseconds: median) + ", p10 " + NumberFormat.duration(nanoseconds: p10)
-        + ", p90 " + NumberFormat.duration(nanoseconds: p90) + " (" + String(runs) + " runs after " + String(warmup)
+      "latency: median " + NumberFormat.duration(nanoseconds: median) + ", p10 "
+        + NumberFormat.duration(nanoseconds: p10)
+        + ", p90 " + NumberFormat.duration(nanoseconds: p90) + " (" + String(runs) + " runs after "
+        + String(warmup)
         + " warm-up, " + String(threads) + (threads == 1 ? " thread)" : " threads)"))
     lines.append(
-      "arena: " + NumberFormat.bytes(arenaBytes) + " bytes (lower bound " + NumberFormat.bytes(lowerBoundBytes)
+      "arena: " + NumberFormat.bytes(arenaBytes) + " bytes (lower bound "
+        + NumberFormat.bytes(lowerBoundBytes)
         + " bytes)")
     lines.append("weights: " + NumberFormat.bytes(weightBytes) + " bytes")
     lines.append("peak RSS: " + NumberFormat.bytes(peakRSS) + " bytes")

@@ -9,6 +9,7 @@ enum StreamCommand {
                              [--window N] [--hop H] [--context K] [--scale A] [--offset B] [--input NAME]
                              [--shape NAME=dims ...] [--feed OUTPUT=INPUT ...] [--print NAME[,NAME]]
                              [--emit csv|jsonl] [--max-values N] [--deadline-us D] [--threads N]
+                             [--model-layout]
 
     Reads samples from stdin (or PATH: a file or FIFO), cuts them into windows
     of N frames (a frame is C samples, one per channel) every H frames, runs
@@ -41,6 +42,8 @@ enum StreamCommand {
       --max-values N         values printed per output (default 8)
       --deadline-us D        count windows whose inference took longer than D us
       --threads N            threads the heavy steps split across (default 1)
+      --model-layout         keep every operator in the model's own layout (no
+                             channels-last rewrite; the results are the same)
 
     At the end, stderr gets a summary: windows, latency mean, p99 and max,
     overruns, and the input problems counted. Inputs that are neither the
@@ -59,7 +62,8 @@ enum StreamCommand {
     """
 
   static let valued = [
-    "--source", "--format", "--channels", "--rate", "--window", "--hop", "--context", "--scale", "--offset", "--input",
+    "--source", "--format", "--channels", "--rate", "--window", "--hop", "--context", "--scale",
+    "--offset", "--input",
     "--shape", "--feed", "--print", "--emit", "--max-values", "--deadline-us", "--threads",
   ]
 
@@ -87,10 +91,11 @@ enum StreamCommand {
 
   /// Loads the model, checks the options against it and opens the source. Lines go to `output`
   /// (default: the console's stdout); messages to the console's stderr.
-  static func makeLoop(_ arguments: [String], _ console: Console, output: StreamSink? = nil) throws(CommandError)
+  static func makeLoop(_ arguments: [String], _ console: Console, output: StreamSink? = nil)
+    throws(CommandError)
     -> StreamLoop
   {
-    let parsed = try Arguments(arguments, valued: valued, flags: [])
+    let parsed = try Arguments(arguments, valued: valued, flags: [LayoutOption.flag])
     let path = try parsed.positionals(["MODEL"])[0]
 
     let formatName = try parsed.single("--format") ?? "s16le"
@@ -116,7 +121,9 @@ enum StreamCommand {
     }
 
     let session = try LoadedModel.load(
-      path, shapes: try ShapeOptions.parse(parsed.all("--shape")), threads: try ThreadOption.parse(parsed)
+      path, shapes: try ShapeOptions.parse(parsed.all("--shape")),
+      threads: try ThreadOption.parse(parsed),
+      channelsLast: LayoutOption.channelsLast(parsed)
     ).session
     let inputNames = session.inputs.map { $0.name }
     let outputNames = session.outputs.map { $0.name }
@@ -130,19 +137,25 @@ enum StreamCommand {
       let outputName = String(assignment[..<equals])
       let inputName = String(assignment[assignment.index(after: equals)...])
       guard let outputIndex = outputNames.firstIndex(of: outputName) else {
-        throw .usage("--feed " + assignment + ": the model has no output '" + outputName + "' (outputs: "
-          + outputNames.joined(separator: ", ") + ")")
+        throw .usage(
+          "--feed " + assignment + ": the model has no output '" + outputName + "' (outputs: "
+            + outputNames.joined(separator: ", ") + ")")
       }
       guard let inputIndex = inputNames.firstIndex(of: inputName) else {
-        throw .usage("--feed " + assignment + ": the model has no input '" + inputName + "' (inputs: "
-          + inputNames.joined(separator: ", ") + ")")
+        throw .usage(
+          "--feed " + assignment + ": the model has no input '" + inputName + "' (inputs: "
+            + inputNames.joined(separator: ", ") + ")")
       }
-      if feeds.contains(where: { $0.input == inputIndex }) { throw .usage("--feed: input '" + inputName + "' is fed twice") }
+      if feeds.contains(where: { $0.input == inputIndex }) {
+        throw .usage("--feed: input '" + inputName + "' is fed twice")
+      }
       let from = session.outputs[outputIndex].type
       let to = session.inputs[inputIndex].type
       guard from == to else {
-        throw .usage("--feed " + assignment + ": output '" + outputName + "' is " + from.text + " but input '" + inputName
-          + "' is " + to.text + "; a fed output must match its input's type and shape")
+        throw .usage(
+          "--feed " + assignment + ": output '" + outputName + "' is " + from.text + " but input '"
+            + inputName
+            + "' is " + to.text + "; a fed output must match its input's type and shape")
       }
       feeds.append((outputIndex, inputIndex))
     }
@@ -151,22 +164,30 @@ enum StreamCommand {
     let windowInput: Int
     if let name = try parsed.single("--input") {
       guard let index = inputNames.firstIndex(of: name) else {
-        throw .usage("--input: the model has no input '" + name + "' (inputs: " + inputNames.joined(separator: ", ") + ")")
+        throw .usage(
+          "--input: the model has no input '" + name + "' (inputs: "
+            + inputNames.joined(separator: ", ") + ")")
       }
       if feeds.contains(where: { $0.input == index }) {
-        throw .usage("--input " + name + " is also fed by --feed; the window needs an input of its own")
+        throw .usage(
+          "--input " + name + " is also fed by --feed; the window needs an input of its own")
       }
       windowInput = index
     } else {
-      guard let index = inputNames.indices.first(where: { index in !feeds.contains(where: { $0.input == index }) }) else {
+      guard
+        let index = inputNames.indices.first(where: { index in
+          !feeds.contains(where: { $0.input == index })
+        })
+      else {
         throw .usage("every input of the model is fed by --feed; none is left for the window")
       }
       windowInput = index
     }
     let input = session.inputs[windowInput]
     guard input.type.dataType == .float else {
-      throw .usage("the window goes to input '" + input.name + "', which is " + input.type.text
-        + "; stream fills float32 inputs (choose another with --input)")
+      throw .usage(
+        "the window goes to input '" + input.name + "', which is " + input.type.text
+          + "; stream fills float32 inputs (choose another with --input)")
     }
     let values = input.type.count
     let channels = settings.channels
@@ -175,24 +196,32 @@ enum StreamCommand {
       settings.window = try parsed.int("--window", default: 1, minimum: 1)
       let needed = (context + settings.window) * channels
       if needed != values {
-        throw .usage("input '" + input.name + "' is " + input.type.text + " (" + String(values) + " values), but "
-          + "(context " + String(context) + " + window " + String(settings.window) + ") x " + String(channels)
-          + (channels == 1 ? " channel" : " channels") + " is " + String(needed)
-          + " values; choose --window, --context and --channels so that (context + window) x channels = "
-          + String(values) + ", or give the input another shape with --shape " + input.name + "=...")
+        throw .usage(
+          "input '" + input.name + "' is " + input.type.text + " (" + String(values)
+            + " values), but "
+            + "(context " + String(context) + " + window " + String(settings.window) + ") x "
+            + String(channels)
+            + (channels == 1 ? " channel" : " channels") + " is " + String(needed)
+            + " values; choose --window, --context and --channels so that (context + window) x channels = "
+            + String(values) + ", or give the input another shape with --shape " + input.name
+            + "=...")
       }
     } else {
       guard values % channels == 0, values / channels > context else {
-        throw .usage("input '" + input.name + "' is " + input.type.text + " (" + String(values) + " values), which "
-          + String(channels) + (channels == 1 ? " channel" : " channels") + " and a context of " + String(context)
-          + " frames cannot fill; (context + window) x channels must be " + String(values))
+        throw .usage(
+          "input '" + input.name + "' is " + input.type.text + " (" + String(values)
+            + " values), which "
+            + String(channels) + (channels == 1 ? " channel" : " channels") + " and a context of "
+            + String(context)
+            + " frames cannot fill; (context + window) x channels must be " + String(values))
       }
       settings.window = values / channels - context
     }
     settings.hop = try parsed.int("--hop", default: settings.window, minimum: 1)
     if context > settings.window {
-      throw .usage("--context " + String(context) + " is longer than the window (" + String(settings.window)
-        + " frames): the context is the previous window's last frames")
+      throw .usage(
+        "--context " + String(context) + " is longer than the window (" + String(settings.window)
+          + " frames): the context is the previous window's last frames")
     }
 
     // --print NAME[,NAME]
@@ -201,13 +230,16 @@ enum StreamCommand {
       for part in list.split(separator: ",") {
         let name = String(part)
         guard let index = outputNames.firstIndex(of: name) else {
-          throw .usage("--print: the model has no output '" + name + "' (outputs: " + outputNames.joined(separator: ", ")
-            + ")")
+          throw .usage(
+            "--print: the model has no output '" + name + "' (outputs: "
+              + outputNames.joined(separator: ", ")
+              + ")")
         }
         printed.append((index, name))
       }
     } else {
-      for (index, name) in outputNames.enumerated() where !feeds.contains(where: { $0.output == index }) {
+      for (index, name) in outputNames.enumerated()
+      where !feeds.contains(where: { $0.output == index }) {
         printed.append((index, name))
       }
     }
@@ -215,14 +247,18 @@ enum StreamCommand {
       switch session.outputs[entry.output].type.dataType {
       case .float, .double, .int64, .int32, .int16, .int8, .uint8, .bool: break
       default:
-        throw .usage("cannot print output '" + entry.name + "' of type " + session.outputs[entry.output].type.dataType.name)
+        throw .usage(
+          "cannot print output '" + entry.name + "' of type "
+            + session.outputs[entry.output].type.dataType.name)
       }
     }
 
     for (index, other) in session.inputs.enumerated() where index != windowInput {
       if feeds.contains(where: { $0.input == index }) { continue }
       other.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: other.type.byteCount)
-      console.error("note: input '" + other.name + "' (" + other.type.text + ") is neither the window nor fed; it stays zero\n")
+      console.error(
+        "note: input '" + other.name + "' (" + other.type.text
+          + ") is neither the window nor fed; it stays zero\n")
     }
 
     // The source, opened last so a usage error never waits on a FIFO.
@@ -239,17 +275,23 @@ enum StreamCommand {
       owns = true
       label = source
     }
-    let errors: StreamSink = console.mode == .capture ? .console(console, error: true) : .descriptor(2)
-    let lines: StreamSink = output ?? (console.mode == .capture ? .console(console, error: false) : .descriptor(1))
+    let errors: StreamSink =
+      console.mode == .capture ? .console(console, error: true) : .descriptor(2)
+    let lines: StreamSink =
+      output ?? (console.mode == .capture ? .console(console, error: false) : .descriptor(1))
     let reader = StreamSource(
-      fd: fd, ownsDescriptor: owns, label: label, format: format, channels: channels, scale: scale, offset: offset,
+      fd: fd, ownsDescriptor: owns, label: label, format: format, channels: channels, scale: scale,
+      offset: offset,
       errors: errors)
     return StreamLoop(
-      session: session, settings: settings, source: reader, windowInput: windowInput, printed: printed, feeds: feeds,
+      session: session, settings: settings, source: reader, windowInput: windowInput,
+      printed: printed, feeds: feeds,
       output: lines, errors: errors)
   }
 
-  private static func number(_ parsed: Arguments, _ name: String, default fallback: Double) throws(CommandError) -> Double {
+  private static func number(_ parsed: Arguments, _ name: String, default fallback: Double)
+    throws(CommandError) -> Double
+  {
     guard let text = try parsed.single(name) else { return fallback }
     guard let value = fractionValue(text), value.isFinite else {
       throw .usage(name + " needs a number, not '" + text + "'")
@@ -261,7 +303,8 @@ enum StreamCommand {
   private static func fractionValue(_ text: String) -> Double? {
     guard let slash = text.firstIndex(of: "/") else { return DecimalParser.parse(text) }
     guard let numerator = DecimalParser.parse(String(text[..<slash])),
-      let denominator = DecimalParser.parse(String(text[text.index(after: slash)...])), denominator != 0
+      let denominator = DecimalParser.parse(String(text[text.index(after: slash)...])),
+      denominator != 0
     else { return nil }
     return numerator / denominator
   }

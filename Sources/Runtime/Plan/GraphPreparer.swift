@@ -13,13 +13,18 @@ struct GraphPreparer {
   private let opset: Int
   private(set) var foldedNodes = 0
 
-  static func prepare(_ model: Model, options: LoadOptions) throws(RuntimeError) -> (ExecutionPlan, folded: Int) {
+  static func prepare(_ model: Model, options: LoadOptions) throws(RuntimeError) -> (
+    ExecutionPlan, folded: Int
+  ) {
     guard let opset = model.opsetVersion("") else {
       throw RuntimeError(.unsupported, "the model imports no ai.onnx opset")
     }
     var preparer = GraphPreparer(opset: opset)
     // QDQ groups become the integer operators first (as ONNX Runtime fuses them), then BatchNorm folds.
-    try preparer.build(ActivationFusion.fuse(BatchNormFolding.fold(QDQFusion.fuse(model.graph, opset: opset)), opset: opset), options: options)
+    var graph = ActivationFusion.fuse(
+      BatchNormFolding.fold(QDQFusion.fuse(model.graph, opset: opset)), opset: opset)
+    if options.channelsLast { graph = ChannelsLastLayout.apply(graph) }
+    try preparer.build(graph, options: options)
     return (preparer.plan, preparer.foldedNodes)
   }
 
@@ -44,7 +49,9 @@ struct GraphPreparer {
     return analysis
   }
 
-  private mutating func build(_ graph: Graph, options: LoadOptions, prune: Bool = true) throws(RuntimeError) {
+  private mutating func build(_ graph: Graph, options: LoadOptions, prune: Bool = true)
+    throws(RuntimeError)
+  {
     for tensor in graph.initializers {
       plan.constants.append(try Constant(tensor))
       plan.constantNames.append(tensor.name)
@@ -55,7 +62,8 @@ struct GraphPreparer {
       unknownShapes.append(name)
     }
     if !unknownShapes.isEmpty {
-      throw RuntimeError(.input, "--shape names no graph input: " + unknownShapes.joined(separator: ", "))
+      throw RuntimeError(
+        .input, "--shape names no graph input: " + unknownShapes.joined(separator: ", "))
     }
     for input in graph.inputs where names[input.name] == nil {
       if let fixed = options.fixedInputs[input.name] {
@@ -72,7 +80,8 @@ struct GraphPreparer {
     try process(graph.nodes)
     for output in graph.outputs {
       guard let source = names[output.name] else {
-        throw RuntimeError(.format, "graph output '" + output.name + "' is not produced by any node")
+        throw RuntimeError(
+          .format, "graph output '" + output.name + "' is not produced by any node")
       }
       plan.outputs.append((output.name, source))
     }
@@ -114,7 +123,9 @@ struct GraphPreparer {
     for name in node.inputs {
       guard let found = source(name) else {
         throw RuntimeError(
-          .format, node.displayName + ": input '" + name + "' is not produced by any node, initializer or graph input")
+          .format,
+          node.displayName + ": input '" + name
+            + "' is not produced by any node, initializer or graph input")
       }
       sources.append(found)
     }
@@ -128,14 +139,18 @@ struct GraphPreparer {
       }
       if node.opType == "Dropout" && sources.count > 2 && sources[2] != .omitted {
         // Training mode drops at random, which no runtime can reproduce, unless the ratio is 0.
-        guard case .constant(let mode) = sources[2], let training = plan.constants[mode].integers()?.first else {
+        guard case .constant(let mode) = sources[2],
+          let training = plan.constants[mode].integers()?.first
+        else {
           throw RuntimeError(
-            .unsupported, node.displayName + ": training_mode must be known when the model is loaded",
+            .unsupported,
+            node.displayName + ": training_mode must be known when the model is loaded",
             loadTimeValue: node.inputs[2])
         }
         var ratio: Float = 0.5
         if training != 0 && sources.count > 1 && sources[1] != .omitted {
-          guard case .constant(let r) = sources[1], let value = plan.constants[r].floats()?.first else {
+          guard case .constant(let r) = sources[1], let value = plan.constants[r].floats()?.first
+          else {
             throw RuntimeError(
               .unsupported, node.displayName + ": ratio must be known when the model is loaded",
               loadTimeValue: node.inputs[1])
@@ -144,13 +159,16 @@ struct GraphPreparer {
         }
         if training != 0 && ratio != 0 {
           throw RuntimeError(
-            .unsupported, node.displayName + ": training_mode with ratio > 0 drops at random; only inference is run")
+            .unsupported,
+            node.displayName
+              + ": training_mode with ratio > 0 drops at random; only inference is run")
         }
       }
       if node.opType == "Dropout" && node.outputs.count > 1 && !node.outputs[1].isEmpty {
         // Inference mode: nothing is dropped, so the mask is all true.
         guard let type = plan.type(of: first) else { return }
-        plan.constants.append(Constant(type: TensorType(.bool, type.shape), storage: filled(count: type.count, 1)))
+        plan.constants.append(
+          Constant(type: TensorType(.bool, type.shape), storage: filled(count: type.count, 1)))
         plan.constantNames.append(node.outputs[1])
         bind(node.outputs[1], .constant(plan.constants.count - 1))
       }
@@ -181,7 +199,8 @@ struct GraphPreparer {
     } else if case .ints(let values)? = node.attribute("value_ints") {
       value = Constant(.int64, [values.count], values: values.map { Int64($0) })
     } else {
-      throw RuntimeError(.unsupported, node.displayName + ": only tensor, float(s) and int(s) values are supported")
+      throw RuntimeError(
+        .unsupported, node.displayName + ": only tensor, float(s) and int(s) values are supported")
     }
     plan.constants.append(value)
     plan.constantNames.append(node.outputs.first ?? "")
@@ -190,9 +209,11 @@ struct GraphPreparer {
 
   /// An If whose condition is known at load runs one branch: its nodes join the graph.
   private mutating func inline(_ node: Node, condition: ValueSource) throws(RuntimeError) {
-    guard case .constant(let index) = condition, let flag = plan.constants[index].integers()?.first else {
+    guard case .constant(let index) = condition, let flag = plan.constants[index].integers()?.first
+    else {
       throw RuntimeError(
-        .unsupported, node.displayName + ": the condition must be known when the model is loaded (after folding)",
+        .unsupported,
+        node.displayName + ": the condition must be known when the model is loaded (after folding)",
         loadTimeValue: node.inputs.first)
     }
     let branchName = flag != 0 ? "then_branch" : "else_branch"
@@ -201,7 +222,9 @@ struct GraphPreparer {
     }
     if branch.outputs.count != node.outputs.count {
       throw RuntimeError(
-        .invalid, node.displayName + ": " + branchName + " has " + String(branch.outputs.count) + " outputs, the node "
+        .invalid,
+        node.displayName + ": " + branchName + " has " + String(branch.outputs.count)
+          + " outputs, the node "
           + String(node.outputs.count))
     }
     inlineCount += 1
@@ -215,7 +238,8 @@ struct GraphPreparer {
     var results: [ValueSource] = []
     for output in branch.outputs {
       guard let found = source(output.name) else {
-        throw RuntimeError(.format, node.displayName + ": branch output '" + output.name + "' is not produced")
+        throw RuntimeError(
+          .format, node.displayName + ": branch output '" + output.name + "' is not produced")
       }
       results.append(found)
     }
@@ -227,7 +251,8 @@ struct GraphPreparer {
     guard let op = Operator.named(node.opType, domain: node.domain) else {
       let domain = node.domain.isEmpty ? "" : " (domain " + node.domain + ")"
       throw RuntimeError(
-        .unsupported, node.displayName + ": operator " + node.opType + domain + " is not supported by onnx-quant")
+        .unsupported,
+        node.displayName + ": operator " + node.opType + domain + " is not supported by onnx-quant")
     }
     var types: [TensorType?] = []
     var constants: [Constant?] = []
@@ -245,7 +270,10 @@ struct GraphPreparer {
     let context = OpContext(node: node, op: op, opset: opset, inputs: types, constants: constants)
     let prepared = try OpRegistry.prepare(context)
     if prepared.outputs.count < node.outputs.count {
-      throw RuntimeError(.unsupported, node.displayName + ": only the first " + String(prepared.outputs.count) + " outputs are supported")
+      throw RuntimeError(
+        .unsupported,
+        node.displayName + ": only the first " + String(prepared.outputs.count)
+          + " outputs are supported")
     }
 
     if let known = prepared.constantOutputs {
@@ -253,7 +281,9 @@ struct GraphPreparer {
       return
     }
     if allConstant || (prepared.aliasesInput && constants[0] != nil) {
-      for (name, value) in zip(node.outputs, fold(prepared, constants)) { bindNewConstant(name, value) }
+      for (name, value) in zip(node.outputs, fold(prepared, constants)) {
+        bindNewConstant(name, value)
+      }
       foldedNodes += 1
       return
     }
@@ -273,7 +303,8 @@ struct GraphPreparer {
     let label = node.name.isEmpty ? node.opType + " " + (node.outputs.first ?? "") : node.name
     plan.steps.append(
       PlannedStep(
-        label: label, op: op, kernel: prepared.aliasesInput ? .none : prepared.kernel, inputs: sources,
+        label: label, op: op, kernel: prepared.aliasesInput ? .none : prepared.kernel,
+        inputs: sources,
         outputs: outputs, scratchBytes: prepared.scratchBytes, inPlaceInput: prepared.inPlaceInput,
         parallel: prepared.parallel, scratchPerThread: prepared.scratchPerThread))
   }
@@ -289,7 +320,9 @@ struct GraphPreparer {
     if prepared.aliasesInput, let source = constants[0] {
       return [Constant(type: prepared.outputs[0], storage: source.storage)]
     }
-    let outputs = prepared.outputs.map { Constant(type: $0, storage: Storage(byteCount: $0.byteCount)) }
+    let outputs = prepared.outputs.map {
+      Constant(type: $0, storage: Storage(byteCount: $0.byteCount))
+    }
     let scratch = prepared.scratchBytes > 0 ? Storage(byteCount: prepared.scratchBytes) : nil
     let buffers = StepBuffers(
       inputs: constants.map { $0.map { UnsafeRawPointer($0.storage.pointer) } },
@@ -323,7 +356,8 @@ struct GraphPreparer {
           stack[top].nextInput += 1
           guard !name.isEmpty, let dependency = producer[name], dependency != node else { continue }
           if state[dependency] == 1 {
-            throw RuntimeError(.format, nodes[node].displayName + ": the graph has a cycle through '" + name + "'")
+            throw RuntimeError(
+              .format, nodes[node].displayName + ": the graph has a cycle through '" + name + "'")
           }
           if state[dependency] == 0 {
             state[dependency] = 1
@@ -390,8 +424,12 @@ struct GraphPreparer {
       if case .constant(let index) = source { return .constant(newIndex[index]) }
       return source
     }
-    for index in 0..<plan.steps.count { plan.steps[index].inputs = plan.steps[index].inputs.map(remap) }
-    for index in 0..<plan.outputs.count { plan.outputs[index].source = remap(plan.outputs[index].source) }
+    for index in 0..<plan.steps.count {
+      plan.steps[index].inputs = plan.steps[index].inputs.map(remap)
+    }
+    for index in 0..<plan.outputs.count {
+      plan.outputs[index].source = remap(plan.outputs[index].source)
+    }
     plan.constants = constants
     plan.constantNames = names
   }
