@@ -38,14 +38,17 @@ final class QuantizeTests: XCTestCase {
   ]
 
   private func checkGolden(
-    _ label: String, _ golden: QuantizeGoldenCase, file: StaticString = #filePath, line: UInt = #line
+    _ label: String, _ golden: QuantizeGoldenCase, file: StaticString = #filePath,
+    line: UInt = #line
   )
     throws
   {
-    let result = try KernelHarness.run(golden.node, opset: golden.opset, golden.harnessInputs, file: file, line: line)
+    let result = try KernelHarness.run(
+      golden.node, opset: golden.opset, golden.harnessInputs, file: file, line: line)
     XCTAssertEqual(result.outputs.count, golden.outputs.count, label, file: file, line: line)
     for (index, hex) in golden.outputs.enumerated() where index < result.outputs.count {
-      assertQuantizeBits(result.outputs[index], hex, label + ", output " + String(index), file: file, line: line)
+      assertQuantizeBits(
+        result.outputs[index], hex, label + ", output " + String(index), file: file, line: line)
     }
   }
 
@@ -83,8 +86,10 @@ final class QuantizeTests: XCTestCase {
   /// The branch-free row (round half to even by adding 1.5 * 2^23) equals the per-element division,
   /// clamp and conversion on ties, NaN, infinities, zeros, subnormals and every clamp range used.
   func testQuantizeRowEqualsThePerElementSteps() {
-    var x: [Float] = [.nan, -.nan, .infinity, -.infinity, 0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
-      .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+    var x: [Float] = [
+      .nan, -.nan, .infinity, -.infinity, 0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+      .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+    ]
     for k in -70_000...70_000 { x.append(Float(k) * 0.5) }  // every half-integer tie and integer
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15
     for _ in 0..<200_000 {
@@ -93,12 +98,24 @@ final class QuantizeTests: XCTestCase {
       x.append(Float(Int32(truncatingIfNeeded: state >> 40)) / 1024 * 1.3)
     }
     let cases: [(scale: Float, low: Int32, high: Int32, zero: Int32)] = [
-      (1, 0, 255, 0), (0.5, -128, 127, -3), (0.003, 0, 255, 131), (2.5, 0, 65535, 40_000), (1, -32768, 32767, 0),
+      (1, 0, 255, 0), (0.5, -128, 127, -3), (0.003, 0, 255, 131), (2.5, 0, 65535, 40_000),
+      (1, -32768, 32767, 0),
       (1e-30, -128, 127, 127), (7.75, 0, 255, 255),
     ]
     for c in cases {
       let low = Float(c.low - c.zero)
       let high = Float(c.high - c.zero)
+      // Values whose quotient lies on or a few ulps beside a half-integer for this scale: where a product
+      // with the reciprocal (the row's fast path) and the division part.
+      var x = x
+      for k in -300...300 {
+        var tie = (Float(k) + 0.5) * c.scale
+        for _ in 0..<4 { tie = tie.nextDown }
+        for _ in 0..<9 {
+          x.append(tie)
+          tie = tie.nextUp
+        }
+      }
       var y = [Int32](repeating: 0, count: x.count)
       x.withUnsafeBufferPointer { xs in
         y.withUnsafeMutableBufferPointer { ys in
@@ -106,7 +123,8 @@ final class QuantizeTests: XCTestCase {
         }
       }
       var mismatches = 0
-      for index in 0..<x.count where y[index] != Float.scaledRounded(x[index], c.scale, low, high) + c.zero {
+      for index in 0..<x.count
+      where y[index] != Float.scaledRounded(x[index], c.scale, low, high) + c.zero {
         mismatches += 1
       }
       XCTAssertEqual(mismatches, 0, "scale " + String(c.scale))
@@ -120,7 +138,9 @@ final class QuantizeTests: XCTestCase {
   func testQuantizeLinearAgreesWithFloat64WhereUnambiguous() throws {
     var random = QuantizeRandom(seed: 100)
     var checked = 0
-    for (dataType, perAxis) in [(DataType.uint8, false), (.int8, false), (.uint8, true), (.int8, true)] {
+    for (dataType, perAxis) in [
+      (DataType.uint8, false), (.int8, false), (.uint8, true), (.int8, true),
+    ] {
       let shape = [2, 3, 250]
       let x = random.uniformFloats(1500, spread: 12, offset: 1)
       let scales: [Float] = perAxis ? [0.031, 0.1, 0.0571] : [0.047]
@@ -131,7 +151,8 @@ final class QuantizeTests: XCTestCase {
       let result = try KernelHarness.run(
         node, opset: 13,
         [
-          .runtime(Constant(.float, shape, values: x)), .constant(Constant(.float, parameterShape, values: scales)),
+          .runtime(Constant(.float, shape, values: x)),
+          .constant(Constant(.float, parameterShape, values: scales)),
           .constant(quantizeIntegerConstant(dataType, parameterShape, zeroPoints)),
         ])
       let y = quantizeElementBits(result.outputs[0])
@@ -140,9 +161,12 @@ final class QuantizeTests: XCTestCase {
         let channel = perAxis ? (index / 250) % 3 : 0
         let exact = Double(x[index]) / Double(scales[channel])
         if abs(abs(exact - exact.rounded(.down)) - 0.5) < 1e-4 { continue }
-        let expected = min(max(exact.rounded(.toNearestOrEven) + Double(zeroPoints[channel]), low), high)
-        let actual = dataType == .uint8 ? Double(y[index]) : Double(Int8(truncatingIfNeeded: y[index]))
-        XCTAssertEqual(actual, expected, "x " + String(x[index]) + " scale " + String(scales[channel]))
+        let expected = min(
+          max(exact.rounded(.toNearestOrEven) + Double(zeroPoints[channel]), low), high)
+        let actual =
+          dataType == .uint8 ? Double(y[index]) : Double(Int8(truncatingIfNeeded: y[index]))
+        XCTAssertEqual(
+          actual, expected, "x " + String(x[index]) + " scale " + String(scales[channel]))
         checked += 1
       }
     }
@@ -152,14 +176,18 @@ final class QuantizeTests: XCTestCase {
   /// `(x - zp) * scale` is exact in float64 for 8-bit x, so float32 must give it rounded once.
   func testDequantizeLinearIsTheExactProductRoundedOnce() throws {
     var random = QuantizeRandom(seed: 101)
-    for (dataType, perAxis) in [(DataType.uint8, false), (.int8, false), (.uint8, true), (.int8, true)] {
+    for (dataType, perAxis) in [
+      (DataType.uint8, false), (.int8, false), (.uint8, true), (.int8, true),
+    ] {
       let shape = [3, 4, 5]
       let x = random.constant(dataType, shape)
       let scales: [Float] = perAxis ? [0.0173, 3.1, 1e-6, 0.5] : [0.0391]
       let zeroPoints: [Int] =
-        dataType == .uint8 ? (perAxis ? [0, 255, 128, 7] : [99]) : (perAxis ? [-128, 127, 0, 3] : [-1])
+        dataType == .uint8
+        ? (perAxis ? [0, 255, 128, 7] : [99]) : (perAxis ? [-128, 127, 0, 3] : [-1])
       let parameterShape = perAxis ? [4] : []
-      let node = Node(name: "dq", opType: "DequantizeLinear", inputs: ["x", "s", "z"], outputs: ["y"])
+      let node = Node(
+        name: "dq", opType: "DequantizeLinear", inputs: ["x", "s", "z"], outputs: ["y"])
       let result = try KernelHarness.run(
         node, opset: 13,
         [
@@ -178,13 +206,16 @@ final class QuantizeTests: XCTestCase {
 
   /// The example of the ONNX operator documentation.
   func testDynamicQuantizeLinearDocumentationExample() throws {
-    let node = Node(name: "d", opType: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["y", "s", "z"])
+    let node = Node(
+      name: "d", opType: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["y", "s", "z"])
     let result = try KernelHarness.run(
       node, opset: 11, [.runtime(KernelHarness.floats([6], [0, 2, -3, -2.5, 1.34, 0.5]))])
     XCTAssertEqual(result.outputs[0].values(UInt8.self), [153, 255, 0, 26, 221, 179])
     XCTAssertEqual(result.outputs[1].values(Float.self), [Float(5) / 255])
     XCTAssertEqual(result.outputs[2].values(UInt8.self), [153])
-    XCTAssertEqual(result.prepared.outputs, [TensorType(.uint8, [6]), TensorType(.float, []), TensorType(.uint8, [])])
+    XCTAssertEqual(
+      result.prepared.outputs,
+      [TensorType(.uint8, [6]), TensorType(.float, []), TensorType(.uint8, [])])
   }
 
   // MARK: - Types and attributes
@@ -225,7 +256,8 @@ final class QuantizeTests: XCTestCase {
     let large = try KernelHarness.run(
       node, opset: 10,
       [
-        .runtime(Constant(.int32, [1], values: [Int32(33_552_383)])), .constant(KernelHarness.floats([], [2048])),
+        .runtime(Constant(.int32, [1], values: [Int32(33_552_383)])),
+        .constant(KernelHarness.floats([], [2048])),
         zeroPoint,
       ])
     XCTAssertEqual(large.outputs[0].values(Int16.self), [16384])
@@ -233,16 +265,19 @@ final class QuantizeTests: XCTestCase {
 
   func testComMicrosoftDomainForms() throws {
     let quantize = Node(
-      name: "q", opType: "QuantizeLinear", domain: "com.microsoft", inputs: ["x", "s", "z"], outputs: ["y"])
+      name: "q", opType: "QuantizeLinear", domain: "com.microsoft", inputs: ["x", "s", "z"],
+      outputs: ["y"])
     let q = try KernelHarness.run(
       quantize,
       [
-        .runtime(KernelHarness.floats([3], [-1, 0, 1])), .constant(KernelHarness.floats([], [0.01])),
+        .runtime(KernelHarness.floats([3], [-1, 0, 1])),
+        .constant(KernelHarness.floats([], [0.01])),
         .constant(Constant(.uint16, [], values: [UInt16(1000)])),
       ])
     XCTAssertEqual(q.outputs[0].values(UInt16.self), [900, 1000, 1100])
     let dequantize = Node(
-      name: "dq", opType: "DequantizeLinear", domain: "com.microsoft", inputs: ["x", "s", "z"], outputs: ["y"])
+      name: "dq", opType: "DequantizeLinear", domain: "com.microsoft", inputs: ["x", "s", "z"],
+      outputs: ["y"])
     let dq = try KernelHarness.run(
       dequantize,
       [
@@ -255,7 +290,8 @@ final class QuantizeTests: XCTestCase {
   // MARK: - Refusals
 
   private func expectError(
-    _ node: Node, opset: Int = 13, _ inputs: [HarnessInput], _ kind: RuntimeError.Kind, contains text: String,
+    _ node: Node, opset: Int = 13, _ inputs: [HarnessInput], _ kind: RuntimeError.Kind,
+    contains text: String,
     file: StaticString = #filePath, line: UInt = #line
   ) {
     do {
@@ -264,7 +300,8 @@ final class QuantizeTests: XCTestCase {
     } catch {
       XCTAssertEqual(error.kind, kind, error.message, file: file, line: line)
       XCTAssertTrue(
-        error.message.contains(text), "'" + error.message + "' lacks '" + text + "'", file: file, line: line)
+        error.message.contains(text), "'" + error.message + "' lacks '" + text + "'", file: file,
+        line: line)
     }
   }
 
@@ -282,23 +319,28 @@ final class QuantizeTests: XCTestCase {
     } catch {
       XCTAssertEqual(error.kind, .unsupported)
       XCTAssertEqual(error.loadTimeValue, "s")
-      XCTAssertTrue(error.message.contains("y_scale (input 1) must be known when the model is loaded"), error.message)
+      XCTAssertTrue(
+        error.message.contains("y_scale (input 1) must be known when the model is loaded"),
+        error.message)
     }
     expectError(
       q, [x, scale, .runtime(Constant(.uint8, [], values: [UInt8(0)]))], .unsupported,
       contains: "y_zero_point (input 2)")
     // Types.
     expectError(
-      q, opset: 19, [x, scale, .constant(Constant(.float8e4m3fn, [], values: [UInt8(0)]))], .unsupported,
+      q, opset: 19, [x, scale, .constant(Constant(.float8e4m3fn, [], values: [UInt8(0)]))],
+      .unsupported,
       contains: "output y of type float8e4m3fn is not supported")
     expectError(
       q, opset: 21, [x, scale, .constant(Constant(.int4, [], values: [UInt8(0)]))], .unsupported,
       contains: "of type int4 is not supported")
     expectError(
-      q, [.runtime(Constant(.float16, [2], values: [UInt16(0), UInt16(0)])), scale, zero], .unsupported,
+      q, [.runtime(Constant(.float16, [2], values: [UInt16(0), UInt16(0)])), scale, zero],
+      .unsupported,
       contains: "input x must be float32 or int32")
     expectError(
-      q, opset: 19, [x, .constant(Constant(.float16, [], values: [UInt16(0x3C00)])), zero], .unsupported,
+      q, opset: 19, [x, .constant(Constant(.float16, [], values: [UInt16(0x3C00)])), zero],
+      .unsupported,
       contains: "y_scale must be float32")
     expectError(
       dq, [.runtime(Constant(.int8, [2], values: [Int8(1), 2])), scale, zero], .invalid,
@@ -313,7 +355,10 @@ final class QuantizeTests: XCTestCase {
     // Shapes of per-axis and blocked parameters.
     expectError(
       q,
-      [x, .constant(KernelHarness.floats([2], [0.1, 0.2])), .constant(Constant(.uint8, [2], values: [UInt8(0), 0]))],
+      [
+        x, .constant(KernelHarness.floats([2], [0.1, 0.2])),
+        .constant(Constant(.uint8, [2], values: [UInt8(0), 0])),
+      ],
       .invalid, contains: "per-axis y_scale float32[2] must be 1-D with x's dim 3 on axis 1")
     expectError(
       q, opset: 10,
@@ -327,7 +372,9 @@ final class QuantizeTests: XCTestCase {
       contains: "y_zero_point uint8[] must have y_scale's shape [3]")
     let blocked = Node(
       name: "q", opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["y"],
-      attributes: [Attribute(name: "axis", value: .int(1)), Attribute(name: "block_size", value: .int(2))])
+      attributes: [
+        Attribute(name: "axis", value: .int(1)), Attribute(name: "block_size", value: .int(2)),
+      ])
     expectError(
       blocked, opset: 21,
       [
@@ -335,11 +382,14 @@ final class QuantizeTests: XCTestCase {
         .constant(Constant(.uint8, [2, 1], values: [UInt8(0), 0])),
       ],
       .invalid, contains: "blocked y_scale float32[2, 1] must have shape [2, 2]")
-    expectError(blocked, opset: 21, [x, scale, zero], .invalid, contains: "block_size 2 needs a blocked y_scale")
+    expectError(
+      blocked, opset: 21, [x, scale, zero], .invalid,
+      contains: "block_size 2 needs a blocked y_scale")
     let precise = Node(
       name: "q", opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["y"],
       attributes: [Attribute(name: "precision", value: .int(Int(DataType.double.rawValue)))])
-    expectError(precise, opset: 23, [x, scale, zero], .unsupported, contains: "only float32 precision")
+    expectError(
+      precise, opset: 23, [x, scale, zero], .unsupported, contains: "only float32 precision")
     let dynamic = Node(name: "d", opType: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["y"])
     expectError(dynamic, opset: 11, [x], .invalid, contains: "has 3 outputs, not 1")
   }
