@@ -1,8 +1,10 @@
 /// The depthwise channels-last convolution (group = C = M): channels are contiguous in NHWC, so 16 of
 /// them fill one vector straight from x with no transpose. Per output row, positions go 4 at a time:
-/// each tap's source (the input pixel, or x_zero_point's row in the padding) is found once for the 4,
-/// then every vector of channels sums `w'[tap] * x` over the taps (weights loaded once per 4 positions),
-/// adds its constant (bias - zx Σ w') and goes through one requantizer per lane.
+/// inside the image each tap's source is the window's first pixel plus the tap's offset (`tapOffsets`,
+/// fixed at load); at the border every tap's source is found once for the 4 (the input pixel, or
+/// x_zero_point's row in the padding). Then every vector of channels sums `w'[tap] * x` over the taps
+/// (weights loaded once per 4 positions) into a row of accumulators, which the group-1 output stage
+/// (`storeRows`: the constant bias - zx Σ w', one requantizer per lane) writes out.
 extension IntegerChannelsLastKernel {
   func runDepthwise<T: IntegerGemmElement>(
     _ buffers: StepBuffers, rows: Range<Int>, scratch: UnsafeMutableRawPointer, _ type: T.Type
@@ -14,15 +16,16 @@ extension IntegerChannelsLastKernel {
     }
   }
 
-  /// 16 values of x at `pointer` widened; with `full` false (C < 16) only the C that belong to the
+  /// 16 values of x at `address` widened; with `full` false (C < 16) only the C that belong to the
   /// pixel are read (the others give 0: their weights are 0).
   @inline(__always)
-  func load<T: IntegerGemmElement>(_ pointer: UnsafePointer<UInt8>, full: Bool, _ type: T.Type)
+  func load<T: IntegerGemmElement>(_ address: Int, full: Bool, _ type: T.Type)
     -> IntegerLanes.Vector
   {
-    if full { return T.widen16(UnsafeRawPointer(pointer)) }
+    let pointer = UnsafeRawPointer(bitPattern: address).unsafelyUnwrapped
+    if full { return T.widen16(pointer) }
     var v = IntegerLanes.Vector()
-    let values = UnsafeRawPointer(pointer).assumingMemoryBound(to: T.self)
+    let values = pointer.assumingMemoryBound(to: T.self)
     for lane in 0..<inChannels { v[lane] = Int32(truncatingIfNeeded: values[lane]) }
     return v
   }
@@ -38,82 +41,104 @@ extension IntegerChannelsLastKernel {
     let taps = w.taps
     let x = buffers.inputs[0].unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
     let y = buffers.outputs[0].assumingMemoryBound(to: UInt8.self)
-    let sources = scratch.assumingMemoryBound(to: UnsafePointer<UInt8>.self)
-    let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
+    // Border positions: every tap's address, `[position of 4][tap]`.
+    let sources = scratch.assumingMemoryBound(to: Int.self)
+    let offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
+    let zero = Int(bitPattern: zeroRow.unsafelyUnwrapped.pointer)
     let filters = UnsafeRawPointer(weights.unsafelyUnwrapped.pointer)
     let starts = UnsafePointer(self.starts.unsafelyUnwrapped.typed(Int.self))
-    let values = UnsafeRawPointer(lanes.unsafelyUnwrapped.pointer)
     let bias: UnsafePointer<Int32>? = runtimeBias ? buffers.optionalInput(8, Int32.self) : nil
+    let vectors = self.vectors
+    // One output row of sums, `[position][vectors * 16]` (3 spare rows), then `storeRows`.
+    let acc = (scratch + pointerBytes).assumingMemoryBound(to: Int32.self)
+    let width = vectors * 16
     let imageBytes = w.imageSize * c
+    let (gridW, gridH, imageW, imageH) = (w.gridW, w.gridH, w.imageW, w.imageH)
+    let (strideW, strideH, padW, padH) = (w.strideW, w.strideH, w.padW, w.padH)
+    let (kernelW, kernelH, dilationW, dilationH) = (w.kernelW, w.kernelH, w.dilationW, w.dilationH)
+    // Columns whose whole window row lies inside the image.
+    let columns = ConvWindow.validRange(
+      offset: -padW, stride: strideW, grid: gridW, image: imageW - (kernelW - 1) * dilationW)
     for row in rows {
-      let n = row / w.gridH
-      let gh = row - n * w.gridH
+      let n = row / gridH
+      let gh = row - n * gridH
       let image = x + n * imageBytes
-      let baseH = gh * w.strideH - w.padH
-      let output = y + row * w.gridW * c
+      let baseH = gh * strideH - padH
+      let rowsInside = baseH >= 0 && baseH + (kernelH - 1) * dilationH < imageH
       var gw = 0
-      while gw < w.gridW {
-        let count = min(4, w.gridW - gw)
+      while gw < gridW {
+        let count = min(4, gridW - gw)
+        // Tap t of position i reads `b_i + t_i[t]` (an address): inside the image, the window's first
+        // pixel plus the tap's offset; at the border, 0 plus the tap's own address.
+        var b = SIMD4<Int>()
+        var tables = SIMD4<Int>()
+        var interior = 0
         for i in 0..<4 {
-          let baseW = (gw + min(i, count - 1)) * w.strideW - w.padW
+          let g = gw + min(i, count - 1)
+          let baseW = g * strideW - padW
+          if rowsInside && g >= columns.lower && g < columns.upper {
+            b[i] = Int(bitPattern: image + (baseH * imageW + baseW) * c)
+            tables[i] = Int(bitPattern: offsets)
+            interior += 1
+            continue
+          }
           var tap = i * taps
-          for kh in 0..<w.kernelH {
-            let ih = baseH + kh * w.dilationH
-            let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
-            for kw in 0..<w.kernelW {
-              let iw = baseW + kw * w.dilationW
+          tables[i] = Int(bitPattern: sources + tap)
+          for kh in 0..<kernelH {
+            let ih = baseH + kh * dilationH
+            let rowInside = UInt(bitPattern: ih) < UInt(imageH)
+            for kw in 0..<kernelW {
+              let iw = baseW + kw * dilationW
               sources[tap] =
-                rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
-                ? image + (ih * w.imageW + iw) * c : zero
+                rowInside && UInt(bitPattern: iw) < UInt(imageW)
+                ? Int(bitPattern: image + (ih * imageW + iw) * c) : zero
               tap += 1
             }
           }
         }
+        let (b0, b1, b2, b3) = (b[0], b[1], b[2], b[3])
+        let t0 = UnsafePointer<Int>(bitPattern: tables[0]).unsafelyUnwrapped
+        let t1 = UnsafePointer<Int>(bitPattern: tables[1]).unsafelyUnwrapped
+        let t2 = UnsafePointer<Int>(bitPattern: tables[2]).unsafelyUnwrapped
+        let t3 = UnsafePointer<Int>(bitPattern: tables[3]).unsafelyUnwrapped
         for v in 0..<vectors {
           let start = starts[v]
-          let parameters = values + v * IntegerChannelsLastKernel.laneValues * 4
-          var constant = parameters.loadUnaligned(fromByteOffset: 128, as: V.self)
-          if let bias = bias {
-            for lane in 0..<16 where start + lane < c { constant[lane] &+= bias[start + lane] }
-          }
-          var a0 = constant
-          var a1 = constant
-          var a2 = constant
-          var a3 = constant
+          var a0 = V()
+          var a1 = V()
+          var a2 = V()
+          var a3 = V()
           let filter = filters + v * taps * 32
-          for t in 0..<taps {
-            let weight = IntegerLanes.widen(
-              filter.loadUnaligned(fromByteOffset: t * 32, as: SIMD16<Int16>.self))
-            a0 &+= load(sources[t] + start, full: full, T.self) &* weight
-            a1 &+= load(sources[taps + t] + start, full: full, T.self) &* weight
-            a2 &+= load(sources[2 * taps + t] + start, full: full, T.self) &* weight
-            a3 &+= load(sources[3 * taps + t] + start, full: full, T.self) &* weight
+          if interior == 4 {
+            // One offset per tap for the 4.
+            for t in 0..<taps {
+              let weight = IntegerLanes.widen(
+                filter.loadUnaligned(fromByteOffset: t * 32, as: SIMD16<Int16>.self))
+              let offset = t0[t] &+ start
+              a0 &+= load(b0 &+ offset, full: full, T.self) &* weight
+              a1 &+= load(b1 &+ offset, full: full, T.self) &* weight
+              a2 &+= load(b2 &+ offset, full: full, T.self) &* weight
+              a3 &+= load(b3 &+ offset, full: full, T.self) &* weight
+            }
+          } else {
+            for t in 0..<taps {
+              let weight = IntegerLanes.widen(
+                filter.loadUnaligned(fromByteOffset: t * 32, as: SIMD16<Int16>.self))
+              a0 &+= load(b0 &+ t0[t] &+ start, full: full, T.self) &* weight
+              a1 &+= load(b1 &+ t1[t] &+ start, full: full, T.self) &* weight
+              a2 &+= load(b2 &+ t2[t] &+ start, full: full, T.self) &* weight
+              a3 &+= load(b3 &+ t3[t] &+ start, full: full, T.self) &* weight
+            }
           }
-          let mantissas = parameters.loadUnaligned(as: V.self)
-          let shifts = parameters.loadUnaligned(fromByteOffset: 64, as: V.self)
-          let out = output + gw * c + start
-          store(a0, mantissas, shifts, to: out, full: full)
-          if count > 1 { store(a1, mantissas, shifts, to: out + c, full: full) }
-          if count > 2 { store(a2, mantissas, shifts, to: out + 2 * c, full: full) }
-          if count > 3 { store(a3, mantissas, shifts, to: out + 3 * c, full: full) }
+          // Rows past `count` land in the tile's spare rows.
+          let out = UnsafeMutableRawPointer(acc + gw * width + v * 16)
+          out.storeBytes(of: a0, as: V.self)
+          out.storeBytes(of: a1, toByteOffset: width * 4, as: V.self)
+          out.storeBytes(of: a2, toByteOffset: 2 * width * 4, as: V.self)
+          out.storeBytes(of: a3, toByteOffset: 3 * width * 4, as: V.self)
         }
         gw += count
       }
-    }
-  }
-
-  /// Requantizes 16 sums (one requantizer per lane) and stores them (the first C when not `full`).
-  @inline(__always)
-  func store(
-    _ sums: IntegerLanes.Vector, _ mantissas: IntegerLanes.Vector, _ shifts: IntegerLanes.Vector,
-    to out: UnsafeMutablePointer<UInt8>, full: Bool
-  ) {
-    let q = IntegerLanes.requantize(
-      sums, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low, high: high)
-    if full {
-      IntegerLanes.storeBytes(q, to: out)
-    } else {
-      for lane in 0..<inChannels { out[lane] = UInt8(truncatingIfNeeded: q[lane]) }
+      storeRows(acc, rows: gridW, into: y + row * gridW * c, bias: bias)
     }
   }
 }

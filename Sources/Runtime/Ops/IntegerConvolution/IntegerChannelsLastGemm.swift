@@ -52,48 +52,67 @@ extension IntegerChannelsLastKernel {
     let w = window
     let c = inChannels
     let rows = positions.count
+    let taps = w.taps
     let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
+    let offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
     let imageBytes = w.imageSize * c
     let span = w.kernelW * c
+    // Columns whose whole window row lies inside the image.
+    let columns = ConvWindow.validRange(
+      offset: -w.padW, stride: w.strideW, grid: w.gridW,
+      image: w.imageW - (w.kernelW - 1) * w.dilationW)
+    var n = positions.lowerBound / w.gridSize
+    var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
+    var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
     for r in 0..<rows {
-      let position = positions.lowerBound + r
-      let n = position / w.gridSize
-      let local = position - n * w.gridSize
-      let gh = local / w.gridW
-      let gw = local - gh * w.gridW
       let image = x + n * imageBytes
       let baseH = gh * w.strideH - w.padH
       let baseW = gw * w.strideW - w.padW
-      // The whole kernel width inside the image with dilation 1: one run of kW * C bytes per kernel row.
-      let inside = w.dilationW == 1 && baseW >= 0 && baseW + w.kernelW <= w.imageW
-      var row = gather + r * kPadded
-      var tap = 0
-      for kh in 0..<w.kernelH {
-        let ih = baseH + kh * w.dilationH
-        let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
-        if gathered && rowInside && inside {
-          copy(image + (ih * w.imageW + baseW) * c, to: row, count: span)
-          row += span
-          tap += w.kernelW
-          continue
-        }
-        for kw in 0..<w.kernelW {
-          let iw = baseW + kw * w.dilationW
-          let source =
-            rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
-            ? image + (ih * w.imageW + iw) * c : zero
-          if gathered {
-            copy(source, to: row, count: c)
-            row += c
-          } else {
-            sources[tap * rows + r] = source
+      let columnInside = gw >= columns.lower && gw < columns.upper
+      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH
+      {
+        let pixel = image + (baseH * w.imageW + baseW) * c
+        for tap in 0..<taps { sources[tap * rows + r] = pixel + offsets[tap] }
+      } else {
+        var row = gather + r * kPadded
+        var tap = 0
+        for kh in 0..<w.kernelH {
+          let ih = baseH + kh * w.dilationH
+          let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
+          if gathered && rowInside && columnInside && w.dilationW == 1 {
+            // One run of kW * C bytes.
+            copy(image + (ih * w.imageW + baseW) * c, to: row, count: span)
+            row += span
+            tap += w.kernelW
+            continue
           }
-          tap += 1
+          for kw in 0..<w.kernelW {
+            let iw = baseW + kw * w.dilationW
+            let source =
+              rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
+              ? image + (ih * w.imageW + iw) * c : zero
+            if gathered {
+              copy(source, to: row, count: c)
+              row += c
+            } else {
+              sources[tap * rows + r] = source
+            }
+            tap += 1
+          }
+        }
+        if gathered {
+          for i in k..<kPadded { gather[r * kPadded + i] = 0 }
+          sources[r] = UnsafePointer(gather + r * kPadded)
         }
       }
-      if gathered {
-        for i in k..<kPadded { gather[r * kPadded + i] = 0 }
-        sources[r] = UnsafePointer(gather + r * kPadded)
+      gw += 1
+      if gw == w.gridW {
+        gw = 0
+        gh += 1
+        if gh == w.gridH {
+          gh = 0
+          n += 1
+        }
       }
     }
   }

@@ -42,6 +42,8 @@ public struct IntegerChannelsLastKernel {
   var gathered = false
   var k = 0
   var kPadded = 0
+  /// Each tap's byte offset in x from the window's first pixel (`Int`).
+  var tapOffsets: Storage?
   /// Bytes of x_zero_point, the source of padded taps.
   var zeroRow: Storage?
   /// Positions per gathered / multiplied chunk (a multiple of `OQ_NHWC_TILE_ROWS`).
@@ -141,6 +143,13 @@ public struct IntegerChannelsLastKernel {
       }
       weights = Storage(values: packed)
     }
+    var offsets: [Int] = []
+    for kh in 0..<window.kernelH {
+      for kw in 0..<window.kernelW {
+        offsets.append((kh * window.dilationH * window.imageW + kw * window.dilationW) * c)
+      }
+    }
+    tapOffsets = Storage(values: offsets)
     // The kernel sums x (flipped to x + 128 for int8 x on the dot path), so the constant removes
     // (x_zero_point + flip) * Σ w'.
     let zero = xZero &+ (dot && xSigned ? 128 : 0)
@@ -166,7 +175,10 @@ public struct IntegerChannelsLastKernel {
     let count = depthwise ? 4 * window.taps : (gathered ? 1 : window.taps) * chunkRows
     return IntegerGemm.roundUp(count * 8, 64)
   }
-  var accumulatorBytes: Int { depthwise ? 0 : IntegerGemm.roundUp(chunkRows * vectors * 64, 64) }
+  /// Sums before the output stage: `chunkRows` positions (depthwise: an output row and 3 spare).
+  var accumulatorBytes: Int {
+    IntegerGemm.roundUp((depthwise ? window.gridW + 3 : chunkRows) * vectors * 64, 64)
+  }
   var gatherBytes: Int { gathered ? IntegerGemm.roundUp(chunkRows * kPadded, 64) : 0 }
   var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes }
 
