@@ -221,17 +221,22 @@ final class IntegerChannelsLastTests: XCTestCase {
         strides: strides,
         dilations: dilations, pads: pads, group: channels)
     }
-    try sweep(
-      [
-        depthwise(64, [25, 5]),
-        depthwise(8, [6, 7]),
-        depthwise(200, [5, 4]),
-        depthwise(16, [12, 12], strides: [2, 2], pads: [0, 0, 1, 1]),
-        depthwise(17, [7, 9], strides: [2, 2]),
-        depthwise(24, [6, 7], dilations: [2, 1], pads: [2, 0, 1, 1], batch: 2),
-        depthwise(5, [5, 5], kernel: [5, 3], pads: [2, 0, 2, 2]),
-        depthwise(33, [1, 1]),
-      ], seed: 3200)
+    let cases = [
+      depthwise(64, [25, 5]),
+      depthwise(8, [6, 7]),
+      depthwise(200, [5, 4]),
+      depthwise(16, [12, 12], strides: [2, 2], pads: [0, 0, 1, 1]),
+      depthwise(17, [7, 9], strides: [2, 2]),
+      depthwise(24, [6, 7], dilations: [2, 1], pads: [2, 0, 1, 1], batch: 2),
+      depthwise(5, [5, 5], kernel: [5, 3], pads: [2, 0, 2, 2]),
+      depthwise(33, [1, 1]),
+      depthwise(20, [40, 40], pads: [1, 1, 1, 1]),
+    ]
+    // Small padded images are copied with their padding first; and without the copy.
+    defer { IntegerChannelsLastKernel.paddedCopyBytes = 32 * 1024 }
+    try sweep(cases, seed: 3200)
+    IntegerChannelsLastKernel.paddedCopyBytes = 0
+    try sweep(cases, seed: 3250)
   }
 
   func testRuntimeBias() throws {

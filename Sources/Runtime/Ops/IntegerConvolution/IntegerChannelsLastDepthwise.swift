@@ -2,7 +2,9 @@
 /// them fill one vector straight from x with no transpose. Per output row, positions go 4 at a time:
 /// inside the image each tap's source is the window's first pixel plus the tap's offset (`tapOffsets`,
 /// fixed at load); at the border every tap's source is found once for the 4 (the input pixel, or
-/// x_zero_point's row in the padding). Then every vector of channels sums `w'[tap] * x` over the taps
+/// x_zero_point's row in the padding). Small padded images (kws's 25x5, MobileNet's last planes, where
+/// most positions touch the border) are first copied into scratch with their padding (`paddedCopy`),
+/// so that every window is inside. Then every vector of channels sums `w'[tap] * x` over the taps
 /// (weights loaded once per 4 positions) into a row of accumulators, which the group-1 output stage
 /// (`storeRows`: the constant bias - zx Σ w', one requantizer per lane) writes out.
 extension IntegerChannelsLastKernel {
@@ -43,7 +45,7 @@ extension IntegerChannelsLastKernel {
     let y = buffers.outputs[0].assumingMemoryBound(to: UInt8.self)
     // Border positions: every tap's address, `[position of 4][tap]`.
     let sources = scratch.assumingMemoryBound(to: Int.self)
-    let offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
+    var offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
     let zero = Int(bitPattern: zeroRow.unsafelyUnwrapped.pointer)
     let filters = UnsafeRawPointer(weights.unsafelyUnwrapped.pointer)
     let starts = UnsafePointer(self.starts.unsafelyUnwrapped.typed(Int.self))
@@ -53,16 +55,33 @@ extension IntegerChannelsLastKernel {
     let acc = (scratch + pointerBytes).assumingMemoryBound(to: Int32.self)
     let width = vectors * 16
     let imageBytes = w.imageSize * c
-    let (gridW, gridH, imageW, imageH) = (w.gridW, w.gridH, w.imageW, w.imageH)
-    let (strideW, strideH, padW, padH) = (w.strideW, w.strideH, w.padW, w.padH)
+    let (gridW, gridH) = (w.gridW, w.gridH)
+    var (imageW, imageH) = (w.imageW, w.imageH)
+    let (strideW, strideH) = (w.strideW, w.strideH)
+    var (padW, padH) = (w.padW, w.padH)
     let (kernelW, kernelH, dilationW, dilationH) = (w.kernelW, w.kernelH, w.dilationW, w.dilationH)
+    // With a padded copy, the windows read it and never leave it.
+    let padded = acc + IntegerGemm.roundUp((gridW + 3) * width, 16)
+    var copied = -1
+    if paddedCopy {
+      (imageW, imageH, padW, padH) = (paddedWidth, paddedHeight, 0, 0)
+      offsets = UnsafePointer(paddedOffsets.unsafelyUnwrapped.typed(Int.self))
+    }
     // Columns whose whole window row lies inside the image.
     let columns = ConvWindow.validRange(
       offset: -padW, stride: strideW, grid: gridW, image: imageW - (kernelW - 1) * dilationW)
     for row in rows {
       let n = row / gridH
       let gh = row - n * gridH
-      let image = x + n * imageBytes
+      var image = x + n * imageBytes
+      if paddedCopy {
+        let plane = UnsafeMutableRawPointer(padded).assumingMemoryBound(to: UInt8.self)
+        if copied != n {
+          copyPadded(image, into: plane)
+          copied = n
+        }
+        image = UnsafePointer(plane)
+      }
       let baseH = gh * strideH - padH
       let rowsInside = baseH >= 0 && baseH + (kernelH - 1) * dilationH < imageH
       var gw = 0
@@ -139,6 +158,30 @@ extension IntegerChannelsLastKernel {
         gw += count
       }
       storeRows(acc, rows: gridW, into: y + row * gridW * c, bias: bias)
+    }
+  }
+
+  /// Copies image `image` into `plane`, `paddedHeight` rows of `paddedWidth` pixels from (-padH, -padW),
+  /// x_zero_point outside the image.
+  func copyPadded(_ image: UnsafePointer<UInt8>, into plane: UnsafeMutablePointer<UInt8>) {
+    let w = window
+    let c = inChannels
+    let zero = zeroRow.unsafelyUnwrapped.typed(UInt8.self)[0]
+    let rowBytes = paddedWidth * c
+    let left = min(w.padW, paddedWidth)
+    let inside = max(0, min(w.imageW, paddedWidth - left))
+    let right = paddedWidth - left - inside
+    for pr in 0..<paddedHeight {
+      let ih = pr - w.padH
+      let out = plane + pr * rowBytes
+      if ih < 0 || ih >= w.imageH {
+        out.update(repeating: zero, count: rowBytes)
+        continue
+      }
+      if left > 0 { out.update(repeating: zero, count: left * c) }
+      UnsafeMutableRawPointer(out + left * c).copyMemory(
+        from: image + ih * w.imageW * c, byteCount: inside * c)
+      if right > 0 { (out + (left + inside) * c).update(repeating: zero, count: right * c) }
     }
   }
 }

@@ -74,30 +74,38 @@ extension IntegerChannelsLastKernel {
         let pixel = image + (baseH * w.imageW + baseW) * c
         for tap in 0..<taps { sources[tap * rows + r] = pixel + offsets[tap] }
       } else {
-        var row = gather + r * kPadded
+        var row = gather + r &* kPadded
         var tap = 0
         for kh in 0..<w.kernelH {
-          let ih = baseH + kh * w.dilationH
+          let ih = baseH &+ kh &* w.dilationH
           let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
-          if gathered && rowInside && columnInside && w.dilationW == 1 {
-            // One run of kW * C bytes.
-            copy(image + (ih * w.imageW + baseW) * c, to: row, count: span)
+          if gathered && w.dilationW == 1 {
+            // The kernel row's taps lo..<hi inside the image are one run of bytes; x_zero_point around.
+            let lo = rowInside ? min(max(0, -baseW), w.kernelW) : w.kernelW
+            let hi = rowInside ? max(lo, min(w.kernelW, w.imageW &- baseW)) : w.kernelW
+            if lo > 0 { copy(zero, to: row, count: lo &* c) }
+            if hi > lo {
+              copy(
+                image + (ih &* w.imageW &+ baseW &+ lo) &* c, to: row + lo &* c,
+                count: (hi &- lo) &* c)
+            }
+            if hi < w.kernelW { copy(zero, to: row + hi &* c, count: (w.kernelW &- hi) &* c) }
             row += span
-            tap += w.kernelW
+            tap &+= w.kernelW
             continue
           }
           for kw in 0..<w.kernelW {
-            let iw = baseW + kw * w.dilationW
+            let iw = baseW &+ kw &* w.dilationW
             let source =
               rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
-              ? image + (ih * w.imageW + iw) * c : zero
+              ? image + (ih &* w.imageW &+ iw) &* c : zero
             if gathered {
               copy(source, to: row, count: c)
               row += c
             } else {
-              sources[tap * rows + r] = source
+              sources[tap &* rows &+ r] = source
             }
-            tap += 1
+            tap &+= 1
           }
         }
         if gathered {
@@ -117,14 +125,32 @@ extension IntegerChannelsLastKernel {
     }
   }
 
-  /// A short copy: bytes one by one below 32 (no call), else `memcpy`.
+  /// A short copy without a call: overlapping 8- or 4-byte moves up to 32 bytes, else `memcpy`.
   @inline(__always)
   func copy(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int)
   {
-    if count < 32 {
-      for i in 0..<count { destination[i] = source[i] }
+    let from = UnsafeRawPointer(source)
+    let to = UnsafeMutableRawPointer(destination)
+    if count > 32 {
+      to.copyMemory(from: from, byteCount: count)
+    } else if count >= 8 {
+      var i = 0
+      while i &+ 8 < count {
+        to.storeBytes(
+          of: from.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i,
+          as: UInt64.self)
+        i &+= 8
+      }
+      to.storeBytes(
+        of: from.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self),
+        toByteOffset: count &- 8, as: UInt64.self)
+    } else if count >= 4 {
+      to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
+      to.storeBytes(
+        of: from.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self),
+        toByteOffset: count &- 4, as: UInt32.self)
     } else {
-      UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count)
+      for i in 0..<count { destination[i] = source[i] }
     }
   }
 

@@ -44,6 +44,14 @@ public struct IntegerChannelsLastKernel {
   var kPadded = 0
   /// Each tap's byte offset in x from the window's first pixel (`Int`).
   var tapOffsets: Storage?
+  /// depthwise: the image is copied with its padding into scratch (`paddedHeight` x `paddedWidth`
+  /// pixels, the extent the windows read), taps `paddedOffsets` (`Int`) apart from the window's first.
+  var paddedCopy = false
+  var paddedWidth = 0
+  var paddedHeight = 0
+  var paddedOffsets: Storage?
+  /// Largest padded copy, in bytes.
+  nonisolated(unsafe) static var paddedCopyBytes = 32 * 1024
   /// Bytes of x_zero_point, the source of padded taps.
   var zeroRow: Storage?
   /// Positions per gathered / multiplied chunk (a multiple of `OQ_NHWC_TILE_ROWS`).
@@ -150,6 +158,23 @@ public struct IntegerChannelsLastKernel {
       }
     }
     tapOffsets = Storage(values: offsets)
+    if depthwise {
+      let w = window
+      paddedHeight = (w.gridH - 1) * w.strideH + (w.kernelH - 1) * w.dilationH + 1
+      paddedWidth = (w.gridW - 1) * w.strideW + (w.kernelW - 1) * w.dilationW + 1
+      let reachesOut =
+        w.padH > 0 || w.padW > 0 || paddedHeight > w.padH + w.imageH
+        || paddedWidth > w.padW + w.imageW
+      paddedCopy =
+        reachesOut && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
+      var padded: [Int] = []
+      for kh in 0..<w.kernelH {
+        for kw in 0..<w.kernelW {
+          padded.append((kh * w.dilationH * paddedWidth + kw * w.dilationW) * c)
+        }
+      }
+      paddedOffsets = Storage(values: padded)
+    }
     // The kernel sums x (flipped to x + 128 for int8 x on the dot path), so the constant removes
     // (x_zero_point + flip) * Σ w'.
     let zero = xZero &+ (dot && xSigned ? 128 : 0)
@@ -180,7 +205,10 @@ public struct IntegerChannelsLastKernel {
     IntegerGemm.roundUp((depthwise ? window.gridW + 3 : chunkRows) * vectors * 64, 64)
   }
   var gatherBytes: Int { gathered ? IntegerGemm.roundUp(chunkRows * kPadded, 64) : 0 }
-  var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes }
+  var paddedBytes: Int {
+    paddedCopy ? IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels, 64) : 0
+  }
+  var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes }
 
   /// Whether the step is worth splitting across threads.
   var worthThreads: Bool {
