@@ -7,7 +7,9 @@ Runtime's contrib com.microsoft QLinearConv with channels_last = 1 on x [N, H, W
 [M, C / group, kH, kW]). Times both with `onnx-quant bench --json` back to back (median) and prints the
 before (NCHW) and after (NHWC) times, the speedup and the channels-last GMAC/s. Weights are int8,
 symmetric, per output channel, with an int32 bias; x and y are uint8 (--signed: int8).
---ort also times ONNX Runtime on the NCHW model (its own layout choice, one thread).
+--ort also times ONNX Runtime on the NCHW model (its own layout choice, one thread); --check runs
+the channels-last model through `onnx-quant run` and ONNX Runtime (which implements the contrib op) on
+the same random x and reports whether every output byte agrees.
 """
 import argparse
 import json
@@ -103,6 +105,20 @@ def bench_ort(path, runs, signed):
     return sorted(times)[len(times) // 2] / 1e3
 
 
+def check(binary, path, shape, signed, tmp):
+    import onnxruntime as ort
+    _, c, _, (h, w), *_ = shape
+    x = np.random.default_rng(3).integers(-128 if signed else 0, 128 if signed else 256, size=(1, h, w, c))
+    x = x.astype(np.int8 if signed else np.uint8)
+    np.save(os.path.join(tmp, "x.npy"), x)
+    expected = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    out = os.path.join(tmp, "out")
+    subprocess.run([binary, "run", path, "--input", "x=" + os.path.join(tmp, "x.npy"), "--outputs", out], check=True,
+                   capture_output=True)
+    actual = np.load(os.path.join(out, "y.npy"))
+    return actual.shape == expected.shape and np.array_equal(actual, expected)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=".build/release/onnx-quant")
@@ -110,11 +126,14 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--signed", action="store_true", help="int8 x and y instead of uint8")
     parser.add_argument("--ort", action="store_true", help="also time ONNX Runtime on the NCHW model")
+    parser.add_argument("--check", action="store_true", help="compare channels-last outputs with ONNX Runtime's")
     parser.add_argument("--only", help="run the shapes whose name contains this text")
     args = parser.parse_args()
     header = "%-32s %10s %10s %8s %9s" % ("layer", "NCHW us", "NHWC us", "speedup", "GMAC/s")
     if args.ort:
         header += " %10s" % "ORT us"
+    if args.check:
+        header += "  same as ORT"
     print("threads %d, %s x" % (args.threads, "int8" if args.signed else "uint8"))
     print(header)
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,6 +151,8 @@ def main():
             line = "%-32s %10.2f %10.2f %7.2fx %9.1f" % (shape[0], nchw, nhwc, nchw / nhwc, macs / nhwc / 1e3)
             if args.ort:
                 line += " %10.2f" % bench_ort(before, runs, args.signed)
+            if args.check:
+                line += "  " + ("yes" if check(args.binary, after, shape, args.signed, tmp) else "NO")
             print(line, flush=True)
     return 0
 
