@@ -120,6 +120,13 @@ extension IntegerChannelsLastKernel {
         let t1 = UnsafePointer<Int>(bitPattern: tables[1]).unsafelyUnwrapped
         let t2 = UnsafePointer<Int>(bitPattern: tables[2]).unsafelyUnwrapped
         let t3 = UnsafePointer<Int>(bitPattern: tables[3]).unsafelyUnwrapped
+        if full && interior == 4 {
+          IntegerChannelsLastKernel.insideTile(
+            b, offsets: t0, taps: taps, filters: filters, starts: starts, vectors: vectors,
+            into: UnsafeMutableRawPointer(acc + gw * width), rowBytes: width * 4, T.self)
+          gw += count
+          continue
+        }
         for v in 0..<vectors {
           let start = starts[v]
           var a0 = V()
@@ -182,6 +189,41 @@ extension IntegerChannelsLastKernel {
       UnsafeMutableRawPointer(out + left * c).copyMemory(
         from: image + ih * w.imageW * c, byteCount: inside * c)
       if right > 0 { (out + (left + inside) * c).update(repeating: zero, count: right * c) }
+    }
+  }
+
+  /// Four positions whose windows are inside, C >= 16: every vector's sums over the taps (tap t of
+  /// position i at `b[i] + offsets[t]`) into `out`, positions `rowBytes` apart. Out of line so that
+  /// the addresses stay in registers.
+  @inline(never)
+  static func insideTile<T: IntegerGemmElement>(
+    _ b: SIMD4<Int>, offsets: UnsafePointer<Int>, taps: Int, filters: UnsafeRawPointer,
+    starts: UnsafePointer<Int>,
+    vectors: Int, into out: UnsafeMutableRawPointer, rowBytes: Int, _ type: T.Type
+  ) {
+    typealias V = IntegerLanes.Vector
+    let (b0, b1, b2, b3) = (b[0], b[1], b[2], b[3])
+    for v in 0..<vectors {
+      let start = starts[v]
+      var a0 = V()
+      var a1 = V()
+      var a2 = V()
+      var a3 = V()
+      let filter = filters + v &* taps &* 32
+      for t in 0..<taps {
+        let weight = IntegerLanes.widen(
+          filter.loadUnaligned(fromByteOffset: t &* 32, as: SIMD16<Int16>.self))
+        let offset = offsets[t] &+ start
+        a0 &+= T.widen16(UnsafeRawPointer(bitPattern: b0 &+ offset).unsafelyUnwrapped) &* weight
+        a1 &+= T.widen16(UnsafeRawPointer(bitPattern: b1 &+ offset).unsafelyUnwrapped) &* weight
+        a2 &+= T.widen16(UnsafeRawPointer(bitPattern: b2 &+ offset).unsafelyUnwrapped) &* weight
+        a3 &+= T.widen16(UnsafeRawPointer(bitPattern: b3 &+ offset).unsafelyUnwrapped) &* weight
+      }
+      let o = out + v &* 64
+      o.storeBytes(of: a0, as: V.self)
+      o.storeBytes(of: a1, toByteOffset: rowBytes, as: V.self)
+      o.storeBytes(of: a2, toByteOffset: 2 &* rowBytes, as: V.self)
+      o.storeBytes(of: a3, toByteOffset: 3 &* rowBytes, as: V.self)
     }
   }
 }
