@@ -1,3 +1,4 @@
+import CAllocationCounter
 import CSupport
 import ONNXFormat
 import XCTest
@@ -85,10 +86,13 @@ final class IntegerChannelsLastTests: XCTestCase {
     buffers.pool = pool.handle
     buffers.threads = pool.threads
     buffers.scratchStride = stride
-    withExtendedLifetime((scratch, output, pool, inputs)) {
+    let allocations = withExtendedLifetime((scratch, output, pool, inputs)) { () -> Int in
       prepared.kernel.run(buffers)
+      oq_allocations_start()
       prepared.kernel.run(buffers)
+      return oq_allocations_stop()
     }
+    XCTAssertEqual(allocations, 0, "allocated on the heap while running on threads")
     return (output, prepared)
   }
 
