@@ -28,12 +28,13 @@ swiftc -target "$BOARD_SWIFT_TARGET" -target-cpu "$BOARD_CPU" -enable-experiment
   -module-name BoardMain -c "$root/boards/onnx-run/main.swift" -o "$obj/main.o"
 $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport.c" -o "$obj/csupport.o"
 $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport_int8.c" -o "$obj/csupport_int8.o"
+$cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport_int8_nhwc.c" -o "$obj/csupport_int8_nhwc.o"
 $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport_threads.c" -o "$obj/csupport_threads.o"
 $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CONNXProto/include" -c "$root/Sources/CONNXProto/onnx.pb-c.c" -o "$obj/onnx.pb-c.o"
 
 swift_objects=("$obj"/ONNXFormat.o "$obj"/TensorFiles.o "$obj"/Runtime.o "$obj"/Commands.o "$obj"/main.o)
-$cc -static-pie -Wl,--gc-sections -o "$out/onnx-run" "${swift_objects[@]}" "$obj/csupport.o" "$obj/csupport_int8.o" "$obj/csupport_threads.o" \
-  "$obj/onnx.pb-c.o" "$multiarch/libprotobuf-c.a" "$swift_lib/libswiftUnicodeDataTables.a" -lpthread -lm
+$cc -static-pie -Wl,--gc-sections -o "$out/onnx-run" "${swift_objects[@]}" "$obj/csupport.o" "$obj/csupport_int8.o" "$obj/csupport_int8_nhwc.o" \
+  "$obj/csupport_threads.o" "$obj/onnx.pb-c.o" "$multiarch/libprotobuf-c.a" "$swift_lib/libswiftUnicodeDataTables.a" -lpthread -lm
 "$BOARD_LINUX_TRIPLE-strip" "$out/onnx-run"
 
 binary=$(stat -c %s "$out/onnx-run")

@@ -13,6 +13,8 @@ public enum Kernel {
   case recurrent(RecurrentKernel)
   case quantize(QuantizeKernel)
   case integerConvolution(IntegerConvolutionKernel)
+  /// com.microsoft QLinearConv with channels_last = 1.
+  case integerChannelsLast(IntegerChannelsLastKernel)
   case integerMatrix(IntegerMatrixKernel)
   case quantizedElementwise(QuantizedElementwiseKernel)
   case quantizedPooling(QuantizedPoolingKernel)
@@ -32,6 +34,7 @@ public enum Kernel {
     case .recurrent(let kernel): kernel.run(buffers)
     case .quantize(let kernel): kernel.run(buffers)
     case .integerConvolution(let kernel): kernel.run(buffers)
+    case .integerChannelsLast(let kernel): kernel.run(buffers)
     case .integerMatrix(let kernel): kernel.run(buffers)
     case .quantizedElementwise(let kernel): kernel.run(buffers)
     case .quantizedPooling(let kernel): kernel.run(buffers)

@@ -130,6 +130,8 @@ public enum Operator: Equatable {
     ("QLinearMatMul", "", .qlinearMatMul),
     ("MatMulInteger", "", .matMulInteger),
     ("FusedConv", "com.microsoft", .fusedConv),
+    // ai.onnx QLinearConv plus channels_last (x and y NHWC when 1), as ONNX Runtime's layout pass writes it.
+    ("QLinearConv", "com.microsoft", .qlinearConv),
     ("QGemm", "com.microsoft", .qgemm),
     ("QLinearAdd", "com.microsoft", .qlinearAdd),
     ("QLinearMul", "com.microsoft", .qlinearMul),

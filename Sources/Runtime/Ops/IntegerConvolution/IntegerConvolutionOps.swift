@@ -16,6 +16,8 @@ enum IntegerConvolutionOps {
     let w = try context.input(wIndex)
     let xSigned = try IntegerGemmParameters.eightBit(context, x, "x")
     let wSigned = try IntegerGemmParameters.eightBit(context, w, "w")
+    // com.microsoft QLinearConv: x [N, spatial..., C] and y [N, spatial..., M] when channels_last = 1.
+    let channelsLast = try IntegerChannelsLastOps.channelsLast(context)
     guard x.rank >= 3 else { throw context.error("x must be [N, C, spatial...], got " + x.text) }
     guard x.rank <= 5 else {
       throw context.unsupported("supports 1 to 3 spatial axes; x is " + x.text)
@@ -25,7 +27,7 @@ enum IntegerConvolutionOps {
     }
     let attributes = try ConvAttributes(context, kernel: Array(w.shape[2...]))
     let group = attributes.group
-    let inChannels = x.shape[1]
+    let inChannels = channelsLast ? x.shape[x.rank - 1] : x.shape[1]
     let outChannels = w.shape[0]
     guard w.shape[1] * group == inChannels else {
       throw context.error(
@@ -57,10 +59,11 @@ enum IntegerConvolutionOps {
     var outputKind = IntegerGemm.Output.Kind.int32
     var requantizers: Storage? = nil
     var yZero: Int32 = 0
+    var xZero: Int32 = 0
     var hasBias = false
     if qlinear {
       let xScale = try IntegerGemmParameters.scale(context, 1, "x_scale")
-      _ = try IntegerGemmParameters.zeroPoint(
+      xZero = try IntegerGemmParameters.zeroPoint(
         context, xZeroIndex, "x_zero_point", data: x, dataName: "x")
       let (wScales, wScaleStride) = try IntegerGemmParameters.scales(
         context, 4, "w_scale", count: outChannels, per: "output channel")
@@ -93,16 +96,23 @@ enum IntegerConvolutionOps {
     let wZeros: Constant? =
       context.has(wZeroIndex) ? try context.requireConstant(wZeroIndex, "w_zero_point") : nil
 
-    let inputSpatial = Array(x.shape[2...])
+    let inputSpatial = channelsLast ? Array(x.shape[1..<(x.rank - 1)]) : Array(x.shape[2...])
     let (outputSpatial, padsBegin) = try attributes.convOutput(context, input: inputSpatial)
-    let outputType: DataType
-    switch outputKind {
-    case .int32: outputType = .int32
-    case .uint8: outputType = .uint8
-    case .int8: outputType = .int8
-    case .float: outputType = .float
+    if channelsLast {
+      var parameters = IntegerChannelsLastOps.Parameters(
+        batch: x.shape[0], inChannels: inChannels, outChannels: outChannels, group: group,
+        window: attributes.window(image: inputSpatial, grid: outputSpatial, padsBegin: padsBegin),
+        xSigned: xSigned, ySigned: outputKind == .int8, xZero: xZero, yZero: yZero)
+      parameters.requantizers = requantizers
+      parameters.hasBias = hasBias
+      parameters.wZeroStride = wZeroStride
+      return try IntegerChannelsLastOps.prepare(
+        context, parameters, weights: weights, wZeros: wZeros,
+        output: try context.checkedType(
+          outputType(outputKind), [x.shape[0]] + outputSpatial + [outChannels]))
     }
-    let output = try context.checkedType(outputType, [x.shape[0], outChannels] + outputSpatial)
+    let output = try context.checkedType(
+      outputType(outputKind), [x.shape[0], outChannels] + outputSpatial)
 
     var plan = IntegerConvolutionKernel(
       batch: x.shape[0], inChannels: inChannels, outChannels: outChannels, group: group,
@@ -124,6 +134,15 @@ enum IntegerConvolutionOps {
       prepared.scratchPerThread = true
     }
     return prepared
+  }
+
+  static func outputType(_ kind: IntegerGemm.Output.Kind) -> DataType {
+    switch kind {
+    case .int32: return .int32
+    case .uint8: return .uint8
+    case .int8: return .int8
+    case .float: return .float
+    }
   }
 
   /// Chooses the strategy, packs the weights for it and returns the scratch bytes.

@@ -1,0 +1,279 @@
+import CSupport
+
+/// The group-1 channels-last convolution: chunks of `chunkRows` positions, each
+/// 1. row sources: per tap, where the C bytes the position reads start (in place in x, or the x zero
+///    point's row for a padded tap); gathered into `kPadded`-byte rows when C is not a multiple of 4;
+/// 2. `Σ_k a[p, k] w'[k, m]` for every position and output channel into int32 accumulators
+///    (`oq_nhwc_u8s8_conv`, or the portable `portableTile`);
+/// 3. the output stage: + the channel's constant (bias - zx Σ w'), a requantizer per lane, 16 bytes.
+extension IntegerChannelsLastKernel {
+  typealias Sources = UnsafeMutablePointer<UnsafePointer<UInt8>?>
+
+  func runGemm<T: IntegerGemmElement>(
+    _ buffers: StepBuffers, positions: Range<Int>, scratch: UnsafeMutableRawPointer, _ type: T.Type
+  ) {
+    let x = buffers.inputs[0].unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
+    let y = buffers.outputs[0].assumingMemoryBound(to: UInt8.self)
+    let sources = scratch.assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+    let acc = (scratch + pointerBytes).assumingMemoryBound(to: Int32.self)
+    let gather = (scratch + pointerBytes + accumulatorBytes).assumingMemoryBound(to: UInt8.self)
+    let bias: UnsafePointer<Int32>? = runtimeBias ? buffers.optionalInput(8, Int32.self) : nil
+    let c = inChannels
+    let direct = pointwise && !gathered
+    let (taps, tapBytes) = gathered ? (1, kPadded) : (window.taps, c)
+    var p = positions.lowerBound
+    while p < positions.upperBound {
+      let rows = min(chunkRows, positions.upperBound - p)
+      if direct {
+        for r in 0..<rows { sources[r] = UnsafePointer(x + (p + r) * c) }
+      } else {
+        fillSources(x, positions: p..<p + rows, sources: sources, gather: gather)
+      }
+      if dot {
+        oq_nhwc_u8s8_conv(
+          sources, Int32(rows), Int32(taps), Int32(tapBytes / 4),
+          UnsafePointer(weights.unsafelyUnwrapped.typed(Int8.self)), Int32(vectors), acc,
+          vectors * 16,
+          xSigned ? 1 : 0)
+      } else {
+        portableProduct(sources, rows: rows, taps: taps, tapBytes: tapBytes, into: acc, T.self)
+      }
+      storeRows(acc, rows: rows, into: y + p * outChannels, bias: bias)
+      p += rows
+    }
+  }
+
+  /// Step 1 for the positions `positions`: `sources[tap * rows + r]` or, gathered, row r at
+  /// `gather + r * kPadded` (`sources[r]` pointing at it, zeros past k).
+  func fillSources(
+    _ x: UnsafePointer<UInt8>, positions: Range<Int>, sources: Sources,
+    gather: UnsafeMutablePointer<UInt8>
+  ) {
+    let w = window
+    let c = inChannels
+    let rows = positions.count
+    let taps = w.taps
+    let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
+    let offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
+    let imageBytes = w.imageSize * c
+    let span = w.kernelW * c
+    // Columns whose whole window row lies inside the image.
+    let columns = ConvWindow.validRange(
+      offset: -w.padW, stride: w.strideW, grid: w.gridW,
+      image: w.imageW - (w.kernelW - 1) * w.dilationW)
+    var n = positions.lowerBound / w.gridSize
+    var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
+    var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
+    for r in 0..<rows {
+      let image = x + n * imageBytes
+      let baseH = gh * w.strideH - w.padH
+      let baseW = gw * w.strideW - w.padW
+      let columnInside = gw >= columns.lower && gw < columns.upper
+      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH
+      {
+        let pixel = image + (baseH * w.imageW + baseW) * c
+        for tap in 0..<taps { sources[tap * rows + r] = pixel + offsets[tap] }
+      } else {
+        var row = gather + r &* kPadded
+        var tap = 0
+        for kh in 0..<w.kernelH {
+          let ih = baseH &+ kh &* w.dilationH
+          let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
+          if gathered && w.dilationW == 1 {
+            // The kernel row's taps lo..<hi inside the image are one run of bytes; x_zero_point around.
+            let lo = rowInside ? min(max(0, -baseW), w.kernelW) : w.kernelW
+            let hi = rowInside ? max(lo, min(w.kernelW, w.imageW &- baseW)) : w.kernelW
+            if lo > 0 { copy(zero, to: row, count: lo &* c) }
+            if hi > lo {
+              copy(
+                image + (ih &* w.imageW &+ baseW &+ lo) &* c, to: row + lo &* c,
+                count: (hi &- lo) &* c)
+            }
+            if hi < w.kernelW { copy(zero, to: row + hi &* c, count: (w.kernelW &- hi) &* c) }
+            row += span
+            tap &+= w.kernelW
+            continue
+          }
+          for kw in 0..<w.kernelW {
+            let iw = baseW &+ kw &* w.dilationW
+            let source =
+              rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
+              ? image + (ih &* w.imageW &+ iw) &* c : zero
+            if gathered {
+              copy(source, to: row, count: c)
+              row += c
+            } else {
+              sources[tap &* rows &+ r] = source
+            }
+            tap &+= 1
+          }
+        }
+        if gathered {
+          for i in k..<kPadded { gather[r * kPadded + i] = 0 }
+          sources[r] = UnsafePointer(gather + r * kPadded)
+        }
+      }
+      gw += 1
+      if gw == w.gridW {
+        gw = 0
+        gh += 1
+        if gh == w.gridH {
+          gh = 0
+          n += 1
+        }
+      }
+    }
+  }
+
+  /// A short copy without a call: overlapping 8- or 4-byte moves up to 32 bytes, else `memcpy`.
+  @inline(__always)
+  func copy(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int)
+  {
+    let from = UnsafeRawPointer(source)
+    let to = UnsafeMutableRawPointer(destination)
+    if count > 32 {
+      to.copyMemory(from: from, byteCount: count)
+    } else if count >= 8 {
+      var i = 0
+      while i &+ 8 < count {
+        to.storeBytes(
+          of: from.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i,
+          as: UInt64.self)
+        i &+= 8
+      }
+      to.storeBytes(
+        of: from.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self),
+        toByteOffset: count &- 8, as: UInt64.self)
+    } else if count >= 4 {
+      to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
+      to.storeBytes(
+        of: from.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self),
+        toByteOffset: count &- 4, as: UInt32.self)
+    } else {
+      for i in 0..<count { destination[i] = source[i] }
+    }
+  }
+
+  /// Step 3: rows `0..<rows` of the accumulators (`vectors * 16` apart) to the output positions at `y`.
+  func storeRows(
+    _ acc: UnsafePointer<Int32>, rows: Int, into y: UnsafeMutablePointer<UInt8>,
+    bias: UnsafePointer<Int32>?
+  ) {
+    typealias V = IntegerLanes.Vector
+    let m = outChannels
+    let width = vectors * 16
+    let starts = UnsafePointer(self.starts.unsafelyUnwrapped.typed(Int.self))
+    let values = UnsafeRawPointer(lanes.unsafelyUnwrapped.pointer)
+    let stride = IntegerChannelsLastKernel.laneValues * 4
+    for v in 0..<vectors {
+      let start = starts[v]
+      let parameters = values + v * stride
+      let mantissas = parameters.loadUnaligned(as: V.self)
+      let shifts = parameters.loadUnaligned(fromByteOffset: 64, as: V.self)
+      var constant = parameters.loadUnaligned(fromByteOffset: 128, as: V.self)
+      if let bias = bias {
+        for lane in 0..<16 where start + lane < m { constant[lane] &+= bias[start + lane] }
+      }
+      for r in 0..<rows {
+        let sums = UnsafeRawPointer(acc + r * width + v * 16).loadUnaligned(as: V.self) &+ constant
+        let q = IntegerLanes.requantize(
+          sums, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low, high: high)
+        let out = y + r * m + start
+        if m >= 16 {
+          IntegerLanes.storeBytes(q, to: out)
+        } else {
+          for lane in 0..<m { out[lane] = UInt8(truncatingIfNeeded: q[lane]) }
+        }
+      }
+    }
+  }
+
+  /// Step 2 without the dot-product kernel: tiles of 4 positions by 2 vectors, int16 weights widened.
+  func portableProduct<T: IntegerGemmElement>(
+    _ sources: Sources, rows: Int, taps: Int, tapBytes: Int, into acc: UnsafeMutablePointer<Int32>,
+    _ type: T.Type
+  ) {
+    let w = UnsafePointer(weights.unsafelyUnwrapped.typed(Int16.self))
+    var v = 0
+    while v < vectors {
+      var r = 0
+      while r < rows {
+        portableTile(
+          sources, rows: rows, row: r, taps: taps, tapBytes: tapBytes, weights: w, vector: v,
+          into: acc, T.self)
+        r += 4
+      }
+      v += 2
+    }
+  }
+
+  /// Positions `row..<row + 4` (those below `rows`) by vectors `vector` and `vector + 1` (when there).
+  @inline(never)
+  func portableTile<T: IntegerGemmElement>(
+    _ sources: Sources, rows: Int, row: Int, taps: Int, tapBytes: Int,
+    weights: UnsafePointer<Int16>,
+    vector: Int, into acc: UnsafeMutablePointer<Int32>, _ type: T.Type
+  ) {
+    typealias V = IntegerLanes.Vector
+    let width = vectors * 16
+    let second = vector + 1 < vectors ? 16 : 0
+    let count = min(4, rows - row)
+    var a00 = V()
+    var a01 = V()
+    var a10 = V()
+    var a11 = V()
+    var a20 = V()
+    var a21 = V()
+    var a30 = V()
+    var a31 = V()
+    for tap in 0..<taps {
+      // Rows past `rows` repeat the tile's first row (their sums are not stored).
+      let base = tap * rows + row
+      let p0 = UnsafeRawPointer(sources[base].unsafelyUnwrapped).assumingMemoryBound(to: T.self)
+      let p1 =
+        count > 1
+        ? UnsafeRawPointer(sources[base + 1].unsafelyUnwrapped).assumingMemoryBound(to: T.self) : p0
+      let p2 =
+        count > 2
+        ? UnsafeRawPointer(sources[base + 2].unsafelyUnwrapped).assumingMemoryBound(to: T.self) : p0
+      let p3 =
+        count > 3
+        ? UnsafeRawPointer(sources[base + 3].unsafelyUnwrapped).assumingMemoryBound(to: T.self) : p0
+      var pw = UnsafeRawPointer(weights + tap * tapBytes * width + vector * 16)
+      for i in 0..<tapBytes {
+        let w0 = IntegerLanes.widen(pw.loadUnaligned(as: SIMD16<Int16>.self))
+        let w1 = IntegerLanes.widen(
+          pw.loadUnaligned(fromByteOffset: second * 2, as: SIMD16<Int16>.self))
+        var x = V(repeating: Int32(truncatingIfNeeded: p0[i]))
+        a00 &+= x &* w0
+        a01 &+= x &* w1
+        x = V(repeating: Int32(truncatingIfNeeded: p1[i]))
+        a10 &+= x &* w0
+        a11 &+= x &* w1
+        x = V(repeating: Int32(truncatingIfNeeded: p2[i]))
+        a20 &+= x &* w0
+        a21 &+= x &* w1
+        x = V(repeating: Int32(truncatingIfNeeded: p3[i]))
+        a30 &+= x &* w0
+        a31 &+= x &* w1
+        pw += width * 2
+      }
+    }
+    let out = UnsafeMutableRawPointer(acc + row * width + vector * 16)
+    let rowBytes = width * 4
+    out.storeBytes(of: a00, as: V.self)
+    if second != 0 { out.storeBytes(of: a01, toByteOffset: 64, as: V.self) }
+    if count > 1 {
+      out.storeBytes(of: a10, toByteOffset: rowBytes, as: V.self)
+      if second != 0 { out.storeBytes(of: a11, toByteOffset: rowBytes + 64, as: V.self) }
+    }
+    if count > 2 {
+      out.storeBytes(of: a20, toByteOffset: 2 * rowBytes, as: V.self)
+      if second != 0 { out.storeBytes(of: a21, toByteOffset: 2 * rowBytes + 64, as: V.self) }
+    }
+    if count > 3 {
+      out.storeBytes(of: a30, toByteOffset: 3 * rowBytes, as: V.self)
+      if second != 0 { out.storeBytes(of: a31, toByteOffset: 3 * rowBytes + 64, as: V.self) }
+    }
+  }
+}

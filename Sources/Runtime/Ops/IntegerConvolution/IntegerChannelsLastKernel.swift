@@ -1,0 +1,280 @@
+import CSupport
+
+/// A prepared channels-last QLinearConv (com.microsoft, `channels_last = 1`): x `[N, H, W, C]`, y
+/// `[N, H_out, W_out, M]`, two spatial axes, group 1 or depthwise.
+///
+/// Output channels sit in the lanes of 16-lane vectors: in NHWC the M outputs of one position are
+/// contiguous, so every vector is requantized with one requantizer per lane and stored as 16 bytes.
+/// When M is not a multiple of 16 (and M > 16) the last vector starts at M - 16 and overlaps the one
+/// before: its lanes compute the same channels again and store the same bytes, so no store is partial.
+/// M < 16 takes one vector with zero weights in the lanes past M, stored lane by lane.
+///
+/// - group 1 (IntegerChannelsLastGemm.swift): `Y[positions, M] = A[positions, K] · W'[K, M]`, row p of A
+///   being the `kH * kW` runs of C bytes position p reads (k = (tap, c); x_zero_point's row for a padded
+///   tap), read in place through pointers, or gathered when C is not a multiple of 4;
+/// - depthwise (IntegerChannelsLastDepthwise.swift): per position and vector, a multiply-add per tap.
+///
+/// The x zero point and the bias are one constant per output channel, folded at load:
+/// `Σ (x - zx) w' + b = Σ x w' + (b - zx Σ w')`, `w' = w - w_zero_point`.
+public struct IntegerChannelsLastKernel {
+  var batch: Int
+  var inChannels: Int
+  var outChannels: Int
+  var window: ConvWindow
+  var xSigned: Bool
+  var ySigned: Bool
+  var yZero: Int32
+  var depthwise = false
+  /// B is a run-time input: added lane by lane in the output stage (it is folded into the constants
+  /// when known at load, as quantizers write it).
+  var runtimeBias = false
+  /// 16-lane vectors covering the M output channels, the first channel of each (`Int`), and per vector
+  /// `laneValues` Int32: 16 mantissas, 16 shifts, 16 constants.
+  var vectors = 0
+  var starts: Storage?
+  var lanes: Storage?
+  /// dot: `oq_nhwc_u8s8_conv`'s int8 blocks (csupport_int8_nhwc.h); else int16 `[kPadded][vectors * 16]`;
+  /// depthwise: int16 `[vectors][taps][16]`.
+  var weights: Storage?
+  /// The AVX-512 VNNI micro-kernel runs (activations flipped to uint8 for int8 x).
+  var dot = false
+  /// C is not a multiple of 4: rows of A are gathered into scratch, `kPadded` bytes each.
+  var gathered = false
+  var k = 0
+  var kPadded = 0
+  /// Each tap's byte offset in x from the window's first pixel (`Int`).
+  var tapOffsets: Storage?
+  /// depthwise: the image is copied with its padding into scratch (`paddedHeight` x `paddedWidth`
+  /// pixels, the extent the windows read), taps `paddedOffsets` (`Int`) apart from the window's first.
+  var paddedCopy = false
+  var paddedWidth = 0
+  var paddedHeight = 0
+  var paddedOffsets: Storage?
+  /// Largest padded copy, in bytes.
+  nonisolated(unsafe) static var paddedCopyBytes = 32 * 1024
+  /// Bytes of x_zero_point, the source of padded taps.
+  var zeroRow: Storage?
+  /// Positions per gathered / multiplied chunk (a multiple of `OQ_NHWC_TILE_ROWS`).
+  var chunkRows = 48
+
+  static let laneValues = 48
+
+  init(
+    batch: Int, inChannels: Int, outChannels: Int, window: ConvWindow, xSigned: Bool, ySigned: Bool,
+    yZero: Int32
+  ) {
+    self.batch = batch
+    self.inChannels = inChannels
+    self.outChannels = outChannels
+    self.window = window
+    self.xSigned = xSigned
+    self.ySigned = ySigned
+    self.yZero = yZero
+  }
+
+  /// 1x1 kernel, stride 1, no padding: row p of A is x's position p, in place.
+  var pointwise: Bool {
+    let w = window
+    return w.taps == 1 && w.strideH == 1 && w.strideW == 1 && w.padH == 0 && w.padW == 0
+      && w.gridSize == w.imageSize
+  }
+
+  /// Packs the weights (`[M][C / group][kH][kW]` raw codes) and the per-lane constants.
+  mutating func pack(
+    _ w: [Int], zeroPoints: [Int]?, zeroPointStride: Int, requantizers: UnsafePointer<Requantizer>,
+    bias: [Int32]?, xZero: Int32
+  ) {
+    let m = outChannels
+    let c = inChannels
+    let taps = window.taps
+    vectors = (m + 15) / 16
+    let starts = (0..<vectors).map { m >= 16 ? min(16 * $0, m - 16) : 0 }
+    self.starts = Storage(values: starts)
+    k = depthwise ? taps : taps * c
+    kPadded = depthwise ? 0 : IntegerGemm.roundUp(k, 4)
+    gathered = !depthwise && c % 4 != 0
+    // w' of channel `channel` at k = (tap, c).
+    func value(_ channel: Int, _ kk: Int) -> Int {
+      let zero = zeroPoints.map { $0[channel * zeroPointStride] } ?? 0
+      if depthwise { return w[channel * taps + kk] - zero }
+      return w[(channel * c + kk % c) * taps + kk / c] - zero
+    }
+    var sums = [Int32](repeating: 0, count: m)
+    var fitsInt8 = true
+    for channel in 0..<m {
+      var sum: Int32 = 0
+      for kk in 0..<k {
+        let v = value(channel, kk)
+        if v < -128 || v > 127 { fitsInt8 = false }
+        sum &+= Int32(truncatingIfNeeded: v)
+      }
+      sums[channel] = sum
+    }
+    dot =
+      !depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts && oq_has_u8s8_dot() == 1
+    let width = vectors * 16
+    if depthwise {
+      var packed = [Int16](repeating: 0, count: width * taps)
+      for v in 0..<vectors {
+        for lane in 0..<16 where starts[v] + lane < m {
+          for tap in 0..<taps {
+            packed[(v * taps + tap) * 16 + lane] = Int16(value(starts[v] + lane, tap))
+          }
+        }
+      }
+      weights = Storage(values: packed)
+    } else if dot {
+      // Blocks of up to 4 vectors: [quads][vectors in block * 16][4].
+      let quads = kPadded / 4
+      var packed = [Int8](repeating: 0, count: width * kPadded)
+      for v in 0..<vectors {
+        let block = v / 4
+        let inBlock = min(4, vectors - 4 * block)
+        let base = block * quads * 256
+        for lane in 0..<16 where starts[v] + lane < m {
+          let column = (v % 4) * 16 + lane
+          for kk in 0..<k {
+            packed[base + (kk / 4) * inBlock * 64 + column * 4 + kk % 4] = Int8(
+              value(starts[v] + lane, kk))
+          }
+        }
+      }
+      weights = Storage(values: packed)
+    } else {
+      var packed = [Int16](repeating: 0, count: width * kPadded)
+      for v in 0..<vectors {
+        for lane in 0..<16 where starts[v] + lane < m {
+          for kk in 0..<k {
+            packed[kk * width + v * 16 + lane] = Int16(value(starts[v] + lane, kk))
+          }
+        }
+      }
+      weights = Storage(values: packed)
+    }
+    var offsets: [Int] = []
+    for kh in 0..<window.kernelH {
+      for kw in 0..<window.kernelW {
+        offsets.append((kh * window.dilationH * window.imageW + kw * window.dilationW) * c)
+      }
+    }
+    tapOffsets = Storage(values: offsets)
+    if depthwise {
+      let w = window
+      paddedHeight = (w.gridH - 1) * w.strideH + (w.kernelH - 1) * w.dilationH + 1
+      paddedWidth = (w.gridW - 1) * w.strideW + (w.kernelW - 1) * w.dilationW + 1
+      let reachesOut =
+        w.padH > 0 || w.padW > 0 || paddedHeight > w.padH + w.imageH
+        || paddedWidth > w.padW + w.imageW
+      paddedCopy =
+        reachesOut && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
+      var padded: [Int] = []
+      for kh in 0..<w.kernelH {
+        for kw in 0..<w.kernelW {
+          padded.append((kh * w.dilationH * paddedWidth + kw * w.dilationW) * c)
+        }
+      }
+      paddedOffsets = Storage(values: padded)
+    }
+    // The kernel sums x (flipped to x + 128 for int8 x on the dot path), so the constant removes
+    // (x_zero_point + flip) * Σ w'.
+    let zero = xZero &+ (dot && xSigned ? 128 : 0)
+    var values = [Int32](repeating: 0, count: vectors * IntegerChannelsLastKernel.laneValues)
+    for v in 0..<vectors {
+      for lane in 0..<16 where starts[v] + lane < m {
+        let channel = starts[v] + lane
+        let r = requantizers[channel]
+        let base = v * IntegerChannelsLastKernel.laneValues
+        values[base + lane] = Int32(truncatingIfNeeded: r.mantissa)
+        values[base + 16 + lane] = Int32(truncatingIfNeeded: r.shift)
+        values[base + 32 + lane] = (bias?[channel] ?? 0) &- zero &* sums[channel]
+      }
+    }
+    lanes = Storage(values: values)
+    chunkRows = min(48, IntegerGemm.roundUp(batch * window.gridSize, Int(OQ_NHWC_TILE_ROWS)))
+  }
+
+  // MARK: Scratch
+
+  /// Sources of A's rows (`[tap][row]`; depthwise: `[position of 4][tap]`).
+  var pointerBytes: Int {
+    let count = depthwise ? 4 * window.taps : (gathered ? 1 : window.taps) * chunkRows
+    return IntegerGemm.roundUp(count * 8, 64)
+  }
+  /// Sums before the output stage: `chunkRows` positions (depthwise: an output row and 3 spare).
+  var accumulatorBytes: Int {
+    IntegerGemm.roundUp((depthwise ? window.gridW + 3 : chunkRows) * vectors * 64, 64)
+  }
+  var gatherBytes: Int { gathered ? IntegerGemm.roundUp(chunkRows * kPadded, 64) : 0 }
+  var paddedBytes: Int {
+    paddedCopy ? IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels, 64) : 0
+  }
+  var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes }
+
+  /// Whether the step is worth splitting across threads.
+  var worthThreads: Bool {
+    batch * window.gridSize * outChannels * k >= IntegerConvolutionKernel.parallelWork
+  }
+
+  // MARK: Running
+
+  public func run(_ buffers: StepBuffers) {
+    if xSigned {
+      run(buffers, Int8.self)
+    } else {
+      run(buffers, UInt8.self)
+    }
+  }
+
+  /// Units of work split across threads: output rows (depthwise) or positions, in tiles.
+  var workCount: Int { depthwise ? batch * window.gridH : batch * window.gridSize }
+  var workUnit: Int { depthwise ? 1 : Int(OQ_NHWC_TILE_ROWS) }
+
+  func run<T: IntegerGemmElement>(_ buffers: StepBuffers, _ type: T.Type) {
+    guard buffers.pool != nil else {
+      runPart(buffers, 0..<workCount, scratch: buffers.scratch.unsafelyUnwrapped, T.self)
+      return
+    }
+    let parts = min(2 * buffers.threads, (workCount + workUnit - 1) / workUnit)
+    withUnsafePointer(to: self) { kernel in
+      withUnsafePointer(to: buffers) { buffersPointer in
+        var job = IntegerChannelsLastJob(kernel: kernel, buffers: buffersPointer, parts: parts)
+        ThreadPool.run(buffers.pool, tasks: parts, context: &job) { context, task, thread in
+          let job = context.unsafelyUnwrapped.assumingMemoryBound(to: IntegerChannelsLastJob.self)
+            .pointee
+          let kernel = job.kernel.pointee
+          let buffers = job.buffers.pointee
+          let range = ThreadPool.range(
+            Int(task), parts: job.parts, count: kernel.workCount, unit: kernel.workUnit)
+          if range.isEmpty { return }
+          let scratch = buffers.threadScratch(Int(thread))
+          if kernel.xSigned {
+            kernel.runPart(buffers, range, scratch: scratch, Int8.self)
+          } else {
+            kernel.runPart(buffers, range, scratch: scratch, UInt8.self)
+          }
+        }
+      }
+    }
+  }
+
+  func runPart<T: IntegerGemmElement>(
+    _ buffers: StepBuffers, _ range: Range<Int>, scratch: UnsafeMutableRawPointer, _ type: T.Type
+  ) {
+    if depthwise {
+      runDepthwise(buffers, rows: range, scratch: scratch, T.self)
+    } else {
+      runGemm(buffers, positions: range, scratch: scratch, T.self)
+    }
+  }
+
+  /// The output stage's bounds.
+  var low: Int32 { ySigned ? -128 : 0 }
+  var high: Int32 { ySigned ? 127 : 255 }
+}
+
+/// One parallel run: task t covers part t of `workCount`.
+struct IntegerChannelsLastJob {
+  var kernel: UnsafePointer<IntegerChannelsLastKernel>
+  var buffers: UnsafePointer<StepBuffers>
+  var parts: Int
+}

@@ -1,0 +1,318 @@
+import CAllocationCounter
+import CSupport
+import ONNXFormat
+import XCTest
+
+@testable import Runtime
+
+/// com.microsoft QLinearConv with channels_last = 1 against the NCHW QLinearConv on the same data
+/// (x transposed to NHWC, y transposed back): bit-identical on many shapes, with the dot-product kernel
+/// on and off, on one and two threads; and against the integer reference of IntegerConvolutionTests.
+final class IntegerChannelsLastTests: XCTestCase {
+  typealias Case = IntegerConvolutionTests.Case
+
+  static func nhwc(_ values: [Int], batch: Int, channels: Int, spatial: [Int]) -> [Int] {
+    let size = spatial.reduce(1, *)
+    var result = [Int](repeating: 0, count: values.count)
+    for n in 0..<batch {
+      for c in 0..<channels {
+        for p in 0..<size {
+          result[(n * size + p) * channels + c] = values[(n * channels + c) * size + p]
+        }
+      }
+    }
+    return result
+  }
+
+  static func nchw(_ values: [Int], batch: Int, channels: Int, spatial: [Int]) -> [Int] {
+    let size = spatial.reduce(1, *)
+    var result = [Int](repeating: 0, count: values.count)
+    for n in 0..<batch {
+      for c in 0..<channels {
+        for p in 0..<size {
+          result[(n * channels + c) * size + p] = values[(n * size + p) * channels + c]
+        }
+      }
+    }
+    return result
+  }
+
+  static func channelsLastNode(_ c: Case) -> Node {
+    var node = IntegerConvolutionTests.node(c)
+    node.domain = "com.microsoft"
+    node.attributes.append(TestNodes.int("channels_last", 1))
+    return node
+  }
+
+  /// Prepares `node` and runs it on `threads` threads (the pool and per-thread scratch as a session sets
+  /// them up), twice; returns the output and the prepared step.
+  static func run(_ node: Node, _ inputs: [HarnessInput], threads: Int) throws -> (
+    Constant, Prepared
+  ) {
+    guard threads > 1 else {
+      let result = try KernelHarness.run(node, opset: 13, inputs)
+      return (result.outputs[0], result.prepared)
+    }
+    let op = try XCTUnwrap(Operator.named(node.opType, domain: node.domain))
+    var types: [TensorType?] = []
+    var constants: [Constant?] = []
+    var pointers: [UnsafeRawPointer?] = []
+    for input in inputs {
+      switch input {
+      case .runtime(let value):
+        types.append(value.type)
+        constants.append(nil)
+        pointers.append(UnsafeRawPointer(value.storage.pointer))
+      case .constant(let value):
+        types.append(value.type)
+        constants.append(value)
+        pointers.append(UnsafeRawPointer(value.storage.pointer))
+      case .omitted:
+        types.append(nil)
+        constants.append(nil)
+        pointers.append(nil)
+      }
+    }
+    let context = OpContext(node: node, op: op, opset: 13, inputs: types, constants: constants)
+    let prepared = try OpRegistry.prepare(context)
+    let output = Constant(
+      type: prepared.outputs[0], storage: Storage(byteCount: prepared.outputs[0].byteCount))
+    let pool = try XCTUnwrap(ThreadPool(threads: threads))
+    // The pool even for steps too small to ask for it (`parallel`): the split itself is under test.
+    let stride = MemoryPlanner.threadScratchStride(prepared.scratchBytes)
+    let scratch = Storage(byteCount: max(stride * threads, 1))
+    var buffers = StepBuffers(
+      inputs: pointers, outputs: [output.storage.pointer], scratch: scratch.pointer)
+    buffers.pool = pool.handle
+    buffers.threads = pool.threads
+    buffers.scratchStride = stride
+    let allocations = withExtendedLifetime((scratch, output, pool, inputs)) { () -> Int in
+      prepared.kernel.run(buffers)
+      oq_allocations_start()
+      prepared.kernel.run(buffers)
+      return oq_allocations_stop()
+    }
+    XCTAssertEqual(allocations, 0, "allocated on the heap while running on threads")
+    return (output, prepared)
+  }
+
+  /// Runs `c` both ways on seeded data and compares every output; returns the channels-last kernel.
+  @discardableResult
+  func compare(
+    _ c: Case, seed: UInt64, threads: Int = 1, runtimeBias: Bool = false,
+    file: StaticString = #filePath,
+    line: UInt = #line
+  ) throws -> IntegerChannelsLastKernel? {
+    var rng = SeededGenerator(seed: seed)
+    let data = IntegerConvolutionTests.makeData(c, &rng)
+    let nchwInputs = IntegerConvolutionTests.inputs(c, data)
+    let expected = integerValues(
+      try KernelHarness.run(IntegerConvolutionTests.node(c), opset: 13, nchwInputs).outputs[0])
+    XCTAssertEqual(
+      expected, IntegerConvolutionTests.reference(c, data), "NCHW reference", file: file, line: line
+    )
+    var inputs = nchwInputs
+    inputs[0] = .runtime(
+      quantizedConstant(
+        c.xSigned, [c.batch] + c.spatial + [c.inChannels],
+        Self.nhwc(data.x, batch: c.batch, channels: c.inChannels, spatial: c.spatial)))
+    if runtimeBias, case .constant(let bias) = inputs[8] { inputs[8] = .runtime(bias) }
+    let (output, prepared) = try Self.run(Self.channelsLastNode(c), inputs, threads: threads)
+    let (outSpatial, _) = IntegerConvolutionTests.outputShape(c)
+    let ySigned = c.ySigned ?? c.xSigned
+    XCTAssertEqual(
+      output.type, TensorType(ySigned ? .int8 : .uint8, [c.batch] + outSpatial + [c.outChannels]),
+      file: file,
+      line: line)
+    let actual = Self.nchw(
+      integerValues(output), batch: c.batch, channels: c.outChannels, spatial: outSpatial)
+    if let index = (0..<expected.count).first(where: { actual[$0] != expected[$0] }) {
+      XCTFail(
+        "seed \(seed) threads \(threads) dot \(IntegerConvolutionKernel.allowDotProducts) \(c): element \(index) is "
+          + "\(actual[index]), expected \(expected[index])", file: file, line: line)
+    }
+    if case .integerChannelsLast(let kernel) = prepared.kernel { return kernel }
+    XCTFail("not the channels-last kernel", file: file, line: line)
+    return nil
+  }
+
+  /// Every variation of `base` the tests sweep: x and w signedness, per-channel or per-tensor w,
+  /// bias or not, w zero points 0 or not, the dot-product kernel on and off, 1 and 2 threads.
+  func sweep(
+    _ cases: [Case], seed first: UInt64, file: StaticString = #filePath, line: UInt = #line
+  ) throws {
+    var seed = first
+    var dotKernels = 0
+    defer { IntegerConvolutionKernel.allowDotProducts = true }
+    for base in cases {
+      for (xSigned, wSigned) in [(false, true), (true, true), (false, false), (true, false)] {
+        var c = base
+        c.xSigned = xSigned
+        c.wSigned = wSigned
+        c.perChannel = seed % 3 != 0
+        c.bias = seed % 4 != 1
+        c.ySigned = seed % 5 == 2 ? !xSigned : nil
+        c.symmetricWeights = seed % 2 == 0
+        for allow in [true, false] {
+          IntegerConvolutionKernel.allowDotProducts = allow
+          for threads in [1, 2] {
+            let kernel = try compare(c, seed: seed, threads: threads, file: file, line: line)
+            if let kernel = kernel, !allow { XCTAssertFalse(kernel.dot, file: file, line: line) }
+            if kernel?.dot == true { dotKernels += 1 }
+          }
+        }
+        seed += 1
+      }
+    }
+    // The VNNI kernel ran where the CPU has it (not for depthwise, which has no GEMM).
+    if oq_has_u8s8_dot() == 1 && cases[0].group == 1 {
+      XCTAssertGreaterThan(dotKernels, 0, file: file, line: line)
+    }
+  }
+
+  func testPointwise() throws {
+    try sweep(
+      [
+        Case(inChannels: 64, outChannels: 64, spatial: [25, 5], kernel: [1, 1]),
+        Case(inChannels: 13, outChannels: 20, spatial: [5, 7], kernel: [1, 1]),
+        Case(inChannels: 8, outChannels: 16, spatial: [6, 6], kernel: [1, 1]),
+        Case(inChannels: 3, outChannels: 5, spatial: [3, 4], kernel: [1, 1]),
+        Case(batch: 2, inChannels: 36, outChannels: 72, spatial: [4, 5], kernel: [1, 1]),
+        Case(inChannels: 128, outChannels: 130, spatial: [6, 6], kernel: [1, 1]),
+        // 1x1 with a stride: not in place.
+        Case(inChannels: 16, outChannels: 24, spatial: [7, 7], kernel: [1, 1], strides: [2, 2]),
+      ], seed: 3000)
+  }
+
+  func testGeneralConvolutions() throws {
+    try sweep(
+      [
+        Case(
+          inChannels: 16, outChannels: 32, spatial: [8, 8], kernel: [3, 3], pads: [1, 1, 1, 1]),
+        Case(
+          inChannels: 20, outChannels: 24, spatial: [7, 9], kernel: [3, 3], pads: [1, 1, 1, 1]),
+        Case(
+          inChannels: 12, outChannels: 40, spatial: [9, 11], kernel: [3, 3], strides: [2, 2],
+          pads: [1, 1, 1, 1]),
+        Case(
+          inChannels: 1, outChannels: 64, spatial: [49, 10], kernel: [10, 4], strides: [2, 2],
+          pads: [4, 1, 5, 2]),
+        Case(
+          inChannels: 8, outChannels: 17, spatial: [9, 8], kernel: [3, 3], dilations: [2, 2],
+          pads: [2, 2, 2, 2]),
+        Case(
+          inChannels: 3, outChannels: 9, spatial: [8, 9], kernel: [3, 2], strides: [2, 3],
+          pads: [1, 0, 2, 1]),
+        Case(
+          batch: 2, inChannels: 5, outChannels: 6, spatial: [5, 5], kernel: [3, 3],
+          pads: [0, 1, 1, 0]),
+        Case(
+          inChannels: 7, outChannels: 33, spatial: [6, 5], kernel: [2, 2], autoPad: "SAME_UPPER"),
+        Case(
+          inChannels: 4, outChannels: 70, spatial: [5, 6], kernel: [3, 1], dilations: [1, 2],
+          autoPad: "VALID"),
+      ], seed: 3100)
+  }
+
+  func testDepthwise() throws {
+    func depthwise(
+      _ channels: Int, _ spatial: [Int], kernel: [Int] = [3, 3], strides: [Int]? = nil,
+      dilations: [Int]? = nil,
+      pads: [Int]? = [1, 1, 1, 1], batch: Int = 1
+    ) -> Case {
+      Case(
+        batch: batch, inChannels: channels, outChannels: channels, spatial: spatial, kernel: kernel,
+        strides: strides,
+        dilations: dilations, pads: pads, group: channels)
+    }
+    let cases = [
+      depthwise(64, [25, 5]),
+      depthwise(8, [6, 7]),
+      depthwise(200, [5, 4]),
+      depthwise(16, [12, 12], strides: [2, 2], pads: [0, 0, 1, 1]),
+      depthwise(17, [7, 9], strides: [2, 2]),
+      depthwise(24, [6, 7], dilations: [2, 1], pads: [2, 0, 1, 1], batch: 2),
+      depthwise(5, [5, 5], kernel: [5, 3], pads: [2, 0, 2, 2]),
+      depthwise(33, [1, 1]),
+      depthwise(20, [40, 40], pads: [1, 1, 1, 1]),
+    ]
+    // Small padded images are copied with their padding first; and without the copy.
+    defer { IntegerChannelsLastKernel.paddedCopyBytes = 32 * 1024 }
+    try sweep(cases, seed: 3200)
+    IntegerChannelsLastKernel.paddedCopyBytes = 0
+    try sweep(cases, seed: 3250)
+  }
+
+  func testRuntimeBias() throws {
+    for (index, c) in [
+      Case(inChannels: 12, outChannels: 20, spatial: [5, 6], kernel: [3, 3], pads: [1, 1, 1, 1]),
+      Case(
+        inChannels: 20, outChannels: 20, spatial: [5, 6], kernel: [3, 3], pads: [1, 1, 1, 1],
+        group: 20),
+    ].enumerated() {
+      try compare(c, seed: 3300 + UInt64(index), runtimeBias: true)
+    }
+  }
+
+  /// The large shapes split across two threads (the step says `parallel`) and give the same bytes.
+  func testThreadsSplitLargeShapes() throws {
+    let c = Case(
+      inChannels: 64, outChannels: 64, spatial: [14, 14], kernel: [3, 3], pads: [1, 1, 1, 1])
+    var rng = SeededGenerator(seed: 3400)
+    let data = IntegerConvolutionTests.makeData(c, &rng)
+    var inputs = IntegerConvolutionTests.inputs(c, data)
+    inputs[0] = .runtime(
+      quantizedConstant(
+        false, [1, 14, 14, 64], Self.nhwc(data.x, batch: 1, channels: 64, spatial: [14, 14])))
+    let (one, prepared) = try Self.run(Self.channelsLastNode(c), inputs, threads: 1)
+    XCTAssertTrue(prepared.parallel)
+    let (two, _) = try Self.run(Self.channelsLastNode(c), inputs, threads: 2)
+    XCTAssertEqual(integerValues(one), integerValues(two))
+    try compare(c, seed: 3400, threads: 2)
+  }
+
+  func testUnsupportedLayoutsAreRefused() throws {
+    let cases = [
+      // Grouped, not depthwise.
+      Case(inChannels: 4, outChannels: 4, spatial: [5, 5], kernel: [3, 3], group: 2),
+      // Depthwise with a channel multiplier.
+      Case(inChannels: 4, outChannels: 8, spatial: [5, 5], kernel: [3, 3], group: 4),
+      // One spatial axis.
+      Case(inChannels: 4, outChannels: 8, spatial: [9], kernel: [3]),
+    ]
+    for c in cases {
+      var rng = SeededGenerator(seed: 3500)
+      let data = IntegerConvolutionTests.makeData(c, &rng)
+      var inputs = IntegerConvolutionTests.inputs(c, data)
+      inputs[0] = .runtime(quantizedConstant(false, [c.batch] + c.spatial + [c.inChannels], data.x))
+      XCTAssertThrowsError(try KernelHarness.run(Self.channelsLastNode(c), opset: 13, inputs)) {
+        error in
+        let runtimeError = error as? RuntimeError
+        XCTAssertEqual(runtimeError?.kind, .unsupported, "\(c)")
+        XCTAssertTrue(runtimeError?.message.contains("channels_last") ?? false, "\(error)")
+      }
+    }
+    XCTAssertTrue(
+      IntegerChannelsLastOps.supportsChannelsLast(weightShape: [64, 32, 3, 3], group: 1))
+    XCTAssertTrue(
+      IntegerChannelsLastOps.supportsChannelsLast(weightShape: [64, 1, 3, 3], group: 64))
+    XCTAssertFalse(
+      IntegerChannelsLastOps.supportsChannelsLast(weightShape: [64, 2, 3, 3], group: 32))
+    XCTAssertFalse(
+      IntegerChannelsLastOps.supportsChannelsLast(weightShape: [64, 1, 3, 3], group: 32))
+    XCTAssertFalse(IntegerChannelsLastOps.supportsChannelsLast(weightShape: [64, 8, 3], group: 1))
+  }
+
+  /// channels_last = 0 on the com.microsoft operator is the NCHW operator.
+  func testChannelsLastZeroIsNCHW() throws {
+    let c = Case(
+      inChannels: 6, outChannels: 10, spatial: [5, 6], kernel: [3, 3], pads: [1, 1, 1, 1])
+    var rng = SeededGenerator(seed: 3600)
+    let data = IntegerConvolutionTests.makeData(c, &rng)
+    var node = IntegerConvolutionTests.node(c)
+    node.domain = "com.microsoft"
+    node.attributes.append(TestNodes.int("channels_last", 0))
+    let result = try KernelHarness.run(node, opset: 13, IntegerConvolutionTests.inputs(c, data))
+    XCTAssertEqual(integerValues(result.outputs[0]), IntegerConvolutionTests.reference(c, data))
+  }
+}
