@@ -1,3 +1,5 @@
+import CSupport
+
 /// One quantized element-wise step with every table, multiplier and shift fixed at load. `run` uses
 /// integer arithmetic only and allocates nothing. See QuantizedElementwiseOps.swift for what each step
 /// reproduces.
@@ -384,10 +386,7 @@ public struct QuantizedElementwiseKernel {
     let table: Storage
 
     func run(_ buffers: StepBuffers) {
-      let x = buffers.input(0, UInt8.self)
-      let y = buffers.output(0, UInt8.self)
-      let t = UnsafePointer(table.typed(UInt8.self))
-      for index in 0..<count { y[index] = t[Int(x[index])] }
+      oq_lookup_bytes(table.typed(UInt8.self), buffers.input(0, UInt8.self), buffers.output(0, UInt8.self), count)
     }
   }
 
