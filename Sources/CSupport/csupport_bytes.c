@@ -105,9 +105,12 @@ static inline OQ_AVX512 void rows_max_avx512(
   }
 }
 
-// The even bytes of the 128 at p (only the first `bytes` read): vpmovwb keeps each 16-bit lane's low byte.
+// The even bytes of the 128 at p (only the first `bytes` read): vpmovwb keeps each 16-bit lane's low
+// byte. No load is issued past `bytes`: a masked load whose masked-off bytes reach an unmapped page
+// still works but takes a microcode assist of hundreds of cycles.
 static inline OQ_AVX512 __m512i even_bytes(const uint8_t *p, ptrdiff_t bytes) {
   const __m256i low = _mm512_cvtepi16_epi8(_mm512_maskz_loadu_epi8(mask64(bytes), p));
+  if (bytes <= 64) return _mm512_castsi256_si512(low);
   const __m256i high = _mm512_cvtepi16_epi8(_mm512_maskz_loadu_epi8(mask64(bytes - 64), p + 64));
   return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
 }
@@ -142,65 +145,137 @@ static inline OQ_AVX512 void cols_max_avx512(
 // to `padded_w`), so every window of the row reads `kernel_w` bytes of it: padding never wins a max,
 // and a window with no input under it gets the lowest code, as the tap-by-tap kernel gives.
 static inline __attribute__((always_inline)) void max_pool_plane(
-    const uint8_t *x, ptrdiff_t nd, ptrdiff_t slice_step, ptrdiff_t in_w, ptrdiff_t dil_h, const ptrdiff_t *first_h,
-    const ptrdiff_t *taps_h, ptrdiff_t out_h, ptrdiff_t out_w, ptrdiff_t stride_w, ptrdiff_t kernel_w,
-    ptrdiff_t dil_w, ptrdiff_t pad_w, ptrdiff_t padded_w, int is_signed, uint8_t *columns, uint8_t *y, int fast) {
+    const uint8_t *x, ptrdiff_t planes, ptrdiff_t x_step, ptrdiff_t y_step, ptrdiff_t nd, ptrdiff_t slice_step,
+    ptrdiff_t in_w, ptrdiff_t dil_h, const ptrdiff_t *first_h, const ptrdiff_t *taps_h, ptrdiff_t out_h,
+    ptrdiff_t out_w, ptrdiff_t stride_w, ptrdiff_t kernel_w, ptrdiff_t dil_w, ptrdiff_t pad_w, ptrdiff_t padded_w,
+    int is_signed, uint8_t *columns, uint8_t *y, int fast) {
   (void)fast;  // only read by the x86-64 build
   memset(columns, lowest8(is_signed), (size_t)pad_w);
   memset(columns + pad_w + in_w, lowest8(is_signed), (size_t)(padded_w - pad_w - in_w));
   uint8_t *middle = columns + pad_w;
-  for (ptrdiff_t oh = 0; oh < out_h; oh++, y += out_w) {
-    const ptrdiff_t nh = taps_h[oh];
-    if (nd * nh == 0) {
-      memset(middle, lowest8(is_signed), (size_t)in_w);
-    } else {
+  for (ptrdiff_t p = 0; p < planes; p++, x += x_step) {
+    uint8_t *row_out = y + p * y_step;
+    for (ptrdiff_t oh = 0; oh < out_h; oh++, row_out += out_w) {
+      const ptrdiff_t nh = taps_h[oh];
+      if (nd * nh == 0) {
+        memset(middle, lowest8(is_signed), (size_t)in_w);
+      } else {
+#ifdef OQ_X86_BYTES
+        if (fast)
+          rows_max_avx512(middle, x + first_h[oh] * in_w, nd, slice_step, nh, dil_h * in_w, in_w, is_signed);
+        else
+#endif
+          rows_max_portable(middle, x + first_h[oh] * in_w, nd, slice_step, nh, dil_h * in_w, in_w, is_signed);
+      }
 #ifdef OQ_X86_BYTES
       if (fast)
-        rows_max_avx512(middle, x + first_h[oh] * in_w, nd, slice_step, nh, dil_h * in_w, in_w, is_signed);
+        cols_max_avx512(row_out, columns, out_w, stride_w, kernel_w, dil_w, is_signed);
       else
 #endif
-        rows_max_portable(middle, x + first_h[oh] * in_w, nd, slice_step, nh, dil_h * in_w, in_w, is_signed);
+        cols_max_portable(row_out, columns, out_w, stride_w, kernel_w, dil_w, is_signed);
     }
-#ifdef OQ_X86_BYTES
-    if (fast)
-      cols_max_avx512(y, columns, out_w, stride_w, kernel_w, dil_w, is_signed);
-    else
-#endif
-      cols_max_portable(y, columns, out_w, stride_w, kernel_w, dil_w, is_signed);
   }
 }
 
 #ifdef OQ_X86_BYTES
 static OQ_AVX512 void max_pool_plane_avx512(
-    const uint8_t *x, ptrdiff_t nd, ptrdiff_t slice_step, ptrdiff_t in_w, ptrdiff_t dil_h, const ptrdiff_t *first_h,
-    const ptrdiff_t *taps_h, ptrdiff_t out_h, ptrdiff_t out_w, ptrdiff_t stride_w, ptrdiff_t kernel_w,
-    ptrdiff_t dil_w, ptrdiff_t pad_w, ptrdiff_t padded_w, int is_signed, uint8_t *columns, uint8_t *y) {
+    const uint8_t *x, ptrdiff_t planes, ptrdiff_t x_step, ptrdiff_t y_step, ptrdiff_t nd, ptrdiff_t slice_step,
+    ptrdiff_t in_w, ptrdiff_t dil_h, const ptrdiff_t *first_h, const ptrdiff_t *taps_h, ptrdiff_t out_h,
+    ptrdiff_t out_w, ptrdiff_t stride_w, ptrdiff_t kernel_w, ptrdiff_t dil_w, ptrdiff_t pad_w, ptrdiff_t padded_w,
+    int is_signed, uint8_t *columns, uint8_t *y) {
   if (is_signed)
     max_pool_plane(
-        x, nd, slice_step, in_w, dil_h, first_h, taps_h, out_h, out_w, stride_w, kernel_w, dil_w, pad_w, padded_w, 1,
-        columns, y, 1);
+        x, planes, x_step, y_step, nd, slice_step, in_w, dil_h, first_h, taps_h, out_h, out_w, stride_w, kernel_w,
+        dil_w, pad_w, padded_w, 1, columns, y, 1);
   else
     max_pool_plane(
-        x, nd, slice_step, in_w, dil_h, first_h, taps_h, out_h, out_w, stride_w, kernel_w, dil_w, pad_w, padded_w, 0,
-        columns, y, 1);
+        x, planes, x_step, y_step, nd, slice_step, in_w, dil_h, first_h, taps_h, out_h, out_w, stride_w, kernel_w,
+        dil_w, pad_w, padded_w, 0, columns, y, 1);
 }
 #endif
 
-void oq_max_pool_plane_8(
-    const uint8_t *x, ptrdiff_t nd, ptrdiff_t slice_step, ptrdiff_t in_w, ptrdiff_t dil_h, const ptrdiff_t *first_h,
-    const ptrdiff_t *taps_h, ptrdiff_t out_h, ptrdiff_t out_w, ptrdiff_t stride_w, ptrdiff_t kernel_w,
-    ptrdiff_t dil_w, ptrdiff_t pad_w, ptrdiff_t padded_w, int is_signed, uint8_t *columns, uint8_t *y) {
+void oq_max_pool_planes_8(
+    const uint8_t *x, ptrdiff_t planes, ptrdiff_t x_step, ptrdiff_t y_step, ptrdiff_t nd, ptrdiff_t slice_step,
+    ptrdiff_t in_w, ptrdiff_t dil_h, const ptrdiff_t *first_h, const ptrdiff_t *taps_h, ptrdiff_t out_h,
+    ptrdiff_t out_w, ptrdiff_t stride_w, ptrdiff_t kernel_w, ptrdiff_t dil_w, ptrdiff_t pad_w, ptrdiff_t padded_w,
+    int is_signed, uint8_t *columns, uint8_t *y) {
 #ifdef OQ_X86_BYTES
   if (has_avx512bw()) {
     max_pool_plane_avx512(
-        x, nd, slice_step, in_w, dil_h, first_h, taps_h, out_h, out_w, stride_w, kernel_w, dil_w, pad_w, padded_w,
-        is_signed, columns, y);
+        x, planes, x_step, y_step, nd, slice_step, in_w, dil_h, first_h, taps_h, out_h, out_w, stride_w, kernel_w,
+        dil_w, pad_w, padded_w, is_signed, columns, y);
     return;
   }
 #endif
   max_pool_plane(
-      x, nd, slice_step, in_w, dil_h, first_h, taps_h, out_h, out_w, stride_w, kernel_w, dil_w, pad_w, padded_w,
-      is_signed, columns, y, 0);
+      x, planes, x_step, y_step, nd, slice_step, in_w, dil_h, first_h, taps_h, out_h, out_w, stride_w, kernel_w, dil_w,
+      pad_w, padded_w, is_signed, columns, y, 0);
+}
+
+// MARK: - Planes of at most 64 bytes
+
+int oq_has_byte_permute(void) {
+#ifdef OQ_X86_BYTES
+  return has_avx512vbmi();
+#else
+  return 0;
+#endif
+}
+
+#ifdef OQ_X86_BYTES
+// Each plane is one vector; each tap is a vpermb of it (masked: lanes whose tap is outside the input
+// keep the lowest code), and the output the max over the taps.
+static inline OQ_AVX512_VBMI __attribute__((always_inline)) void max_pool_tiny_lanes(
+    const uint8_t *x, ptrdiff_t planes, ptrdiff_t in_plane, ptrdiff_t out_plane, const uint8_t *taps,
+    ptrdiff_t tap_count, int is_signed, uint8_t *y) {
+  const __m512i low = _mm512_set1_epi8((char)lowest8(is_signed));
+  const __mmask64 load = mask64(in_plane);
+  const __mmask64 store = mask64(out_plane);
+  for (ptrdiff_t p = 0; p < planes; p++) {
+    const __m512i plane = _mm512_maskz_loadu_epi8(load, x + p * in_plane);
+    __m512i acc = low;
+    for (ptrdiff_t t = 0; t < tap_count; t++) {
+      const uint8_t *tap = taps + t * 72;
+      __mmask64 valid;
+      memcpy(&valid, tap + 64, sizeof valid);
+      const __m512i index = _mm512_loadu_si512((const void *)tap);
+      acc = vmax64(acc, _mm512_mask_permutexvar_epi8(low, valid, index, plane), is_signed);
+    }
+    _mm512_mask_storeu_epi8(y + p * out_plane, store, acc);
+  }
+}
+
+static OQ_AVX512_VBMI void max_pool_tiny_vbmi(
+    const uint8_t *x, ptrdiff_t planes, ptrdiff_t in_plane, ptrdiff_t out_plane, const uint8_t *taps,
+    ptrdiff_t tap_count, int is_signed, uint8_t *y) {
+  if (is_signed)
+    max_pool_tiny_lanes(x, planes, in_plane, out_plane, taps, tap_count, 1, y);
+  else
+    max_pool_tiny_lanes(x, planes, in_plane, out_plane, taps, tap_count, 0, y);
+}
+#endif
+
+void oq_max_pool_tiny_8(
+    const uint8_t *x, ptrdiff_t planes, ptrdiff_t in_plane, ptrdiff_t out_plane, const uint8_t *taps,
+    ptrdiff_t tap_count, int is_signed, uint8_t *y) {
+#ifdef OQ_X86_BYTES
+  if (has_avx512vbmi()) {
+    max_pool_tiny_vbmi(x, planes, in_plane, out_plane, taps, tap_count, is_signed, y);
+    return;
+  }
+#endif
+  // Lane by lane, the same selection and max.
+  for (ptrdiff_t p = 0; p < planes; p++) {
+    const uint8_t *plane = x + p * in_plane;
+    for (ptrdiff_t q = 0; q < out_plane; q++) {
+      uint8_t m = lowest8(is_signed);
+      for (ptrdiff_t t = 0; t < tap_count; t++) {
+        const uint8_t *tap = taps + t * 72;
+        if ((tap[64 + q / 8] >> (q % 8)) & 1) m = max8(m, plane[tap[q]], is_signed);
+      }
+      y[p * out_plane + q] = m;
+    }
+  }
 }
 
 // MARK: - Channels-last max pooling
@@ -362,7 +437,8 @@ void oq_transpose_8(
 #ifdef OQ_X86_BYTES
       for (; !force_portable && i + 16 <= i1; i += 16) {
         ptrdiff_t j = j0;
-        for (; j + 16 <= j1; j += 16) transpose_16x16_8(src + i * src_stride + j, src_stride, dst + j * dst_stride + i, dst_stride);
+        for (; j + 16 <= j1; j += 16)
+          transpose_16x16_8(src + i * src_stride + j, src_stride, dst + j * dst_stride + i, dst_stride);
         for (; j < j1; j++)
           for (ptrdiff_t r = i; r < i + 16; r++) dst[j * dst_stride + r] = src[r * src_stride + j];
       }
@@ -383,7 +459,8 @@ void oq_transpose_32(
 #ifdef OQ_X86_BYTES
       for (; !force_portable && i + 4 <= i1; i += 4) {
         ptrdiff_t j = j0;
-        for (; j + 4 <= j1; j += 4) transpose_4x4_32(src + i * src_stride + j, src_stride, dst + j * dst_stride + i, dst_stride);
+        for (; j + 4 <= j1; j += 4)
+          transpose_4x4_32(src + i * src_stride + j, src_stride, dst + j * dst_stride + i, dst_stride);
         for (; j < j1; j++)
           for (ptrdiff_t r = i; r < i + 4; r++) dst[j * dst_stride + r] = src[r * src_stride + j];
       }

@@ -36,6 +36,23 @@ final class PoolingBytesTests: XCTestCase {
     }
   }
 
+  func testPlanesOfAtMost64BytesTakeThePermutePath() throws {
+    let x = Constant(.uint8, [1, 2, 8, 8], values: (0..<128).map { UInt8(($0 * 37) % 256) })
+    let attributes = [PoolAttr.ints("kernel_shape", [2, 2]), PoolAttr.ints("strides", [2, 2])]
+    let result = try KernelHarness.run(poolingNode("MaxPool", attributes), opset: 12, [.runtime(x)])
+    guard case .pooling(let kernel) = result.prepared.kernel, case .windowed(let plan) = kernel.plan else {
+      return XCTFail("expected a windowed pooling plan")
+    }
+    XCTAssertEqual(plan.tinyTaps?.byteCount, 4 * 72)
+    // Plane 0, output (0, 0): max of codes 0, 37, 296 % 256 = 40, 333 % 256 = 77.
+    XCTAssertEqual(result.outputs[0].values(UInt8.self)[0], 77)
+    let wide = Constant(.uint8, [1, 1, 8, 9], values: [UInt8](repeating: 1, count: 72))
+    let other = try KernelHarness.run(poolingNode("MaxPool", attributes), opset: 12, [.runtime(wide)])
+    guard case .pooling(let otherKernel) = other.prepared.kernel, case .windowed(let otherPlan) = otherKernel.plan
+    else { return XCTFail("expected a windowed pooling plan") }
+    XCTAssertNil(otherPlan.tinyTaps)
+  }
+
   func testNhwcMaxPoolEqualsMaxPoolOnTransposedData() throws {
     var random = PoolingRandom(seed: 43)
     var checked = 0

@@ -1,3 +1,4 @@
+import CSupport
 import ONNXFormat
 
 /// MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool on NCHW tensors.
@@ -140,7 +141,11 @@ enum PoolingOps {
       dilationD: dilations3[0], dilationH: dilations3[1], dilationW: dilations3[2],
       countIncludePad: countIncludePad, indices: indices, table: Storage(values: table),
       unrolled: unrolled, interiorH0: interior[2], interiorH1: interior[3], interiorW0: interior[4],
-      interiorW1: interior[5], strideW: strides3[2], kernelW: kernels3[2], padW: begins3[2])
+      interiorW1: interior[5], strideW: strides3[2], kernelW: kernels3[2], padW: begins3[2],
+      tinyTaps: element != .float && isMax && indices == .none
+        ? PoolingKernel.Windowed.tinyTaps(
+          input: inputs3, output: outputs3, kernel: kernels3, strides: strides3, dilations: dilations3, pads: begins3)
+        : nil)
     // Without the unrolled interior, windows run separably over one row of column results in scratch
     // (not with Indices, whose windows run tap by tap); 8-bit MaxPool always runs separably over one
     // padded row (`maxBytes`).
@@ -314,6 +319,8 @@ public struct PoolingKernel {
     var strideW: Int
     var kernelW: Int
     var padW: Int
+    /// 8-bit MaxPool on planes of at most 64 bytes: the taps for `oq_max_pool_tiny_8`, else nil.
+    var tinyTaps: Storage?
 
     /// Bytes of one padded row for `maxBytes`: the input row after `padW` bytes, and room for the last
     /// window's taps.
@@ -364,6 +371,11 @@ public struct PoolingKernel {
         case .int8: windowed.maxPoolIndices(buffers.input(0, Int8.self), buffers.output(0, Int8.self), indices)
         case .uint8: windowed.maxPoolIndices(buffers.input(0, UInt8.self), buffers.output(0, UInt8.self), indices)
         }
+      } else if isMax && windowed.element != .float, let taps = windowed.tinyTaps {
+        oq_max_pool_tiny_8(
+          buffers.input(0, UInt8.self), windowed.planes, windowed.inputH * windowed.inputW,
+          windowed.outputH * windowed.outputW, taps.typed(UInt8.self), taps.byteCount / 72,
+          windowed.element == .int8 ? 1 : 0, buffers.output(0, UInt8.self))
       } else if isMax && windowed.element != .float {
         windowed.maxBytes(
           buffers.input(0, UInt8.self), buffers.output(0, UInt8.self), buffers.scratch(UInt8.self),

@@ -304,13 +304,12 @@ public struct QuantizedElementwiseKernel {
     @inline(__always)
     func scaled(_ x: UnsafePointer<T>, _ zero: Int32, _ s: Int32, _ z: UnsafeMutablePointer<T>, _ count: Int) {
       let steps = steps
+      // The table is built on first use: most rows never leave the vector path.
+      let table = count >= 1024 ? scratch : nil
       var lookup: UnsafeMutablePointer<T>? = nil
-      if count >= 1024, let scratch = scratch {
-        for byte in 0..<256 {
-          let code = Int32(T(truncatingIfNeeded: byte))
-          scratch[byte] = T(truncatingIfNeeded: steps((code &- zero) &* s))
-        }
-        lookup = scratch
+      if steps.margin <= 0, let table = table {
+        buildTable(table, zero, s)
+        lookup = table
       }
       let codes = UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self)
       var index = 0
@@ -321,8 +320,12 @@ public struct QuantizedElementwiseKernel {
           let products = (T.widen16(UnsafeRawPointer(x + index)) &- zeros) &* factor
           if let q = steps.vector(products) {
             IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
-          } else if let lookup = lookup {
-            for lane in index..<index &+ 16 { z[lane] = lookup[Int(codes[lane])] }
+          } else if let table = table {
+            if lookup == nil {
+              buildTable(table, zero, s)
+              lookup = table
+            }
+            for lane in index..<index &+ 16 { z[lane] = table[Int(codes[lane])] }
           } else {
             for lane in 0..<16 { z[index &+ lane] = T(truncatingIfNeeded: steps(products[lane])) }
           }
@@ -336,6 +339,14 @@ public struct QuantizedElementwiseKernel {
           z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zero) &* s))
         }
         index &+= 1
+      }
+    }
+
+    /// The row's 256 outputs by x's byte, the other factor `s` fixed.
+    private func buildTable(_ table: UnsafeMutablePointer<T>, _ zero: Int32, _ s: Int32) {
+      for byte in 0..<256 {
+        let code = Int32(T(truncatingIfNeeded: byte))
+        table[byte] = T(truncatingIfNeeded: steps((code &- zero) &* s))
       }
     }
 
