@@ -295,11 +295,12 @@ final class QuantizedElementwiseTests: XCTestCase {
   }
 
   /// Squeeze-excitation scaling: [1, C, H, W] by [1, C, 1, 1] (rows of H * W, 1024 or more here, against
-  /// one fixed code) and [1, H, W, C] by [1, 1, 1, C] (rows of C, both streaming) equal the product with
-  /// the operand expanded, odd channel counts included.
+  /// one fixed code) and [1, H, W, C] by [1, 1, 1, C] (rows of C, both streaming; under 16 channels, runs
+  /// of rows against the repeated gate) equal the product with the operand expanded, odd channel counts
+  /// included.
   func testChannelBroadcastsOfBothLayoutsMatchExpandedOperands() throws {
     var random = QE.Random(seed: 23)
-    for (channels, height, width) in [(3, 32, 40), (17, 5, 7), (200, 2, 9)] {
+    for (channels, height, width) in [(3, 32, 40), (8, 12, 10), (17, 5, 7), (200, 2, 9)] {
       for signed in [false, true] {
         let p = random.binaryParameters(signed: signed, ties: false, multiply: true)
         let image = height * width

@@ -229,19 +229,64 @@ public struct QuantizedElementwiseKernel {
     /// `p * M + offset` lies `margin` or more away from a multiple of 2^32 (0: no vector path; see
     /// `QuantizedElementwiseMath.estimateMargin`).
     let margin: Int64
+    /// When rows are not a whole number of vectors and one operand repeats the same row ([N, H, W, C] by
+    /// [N, 1, 1, C]): how many copies of that row go to scratch, so runs of that many rows stream as one
+    /// (see `repeatedRows(_:)`); else 0.
+    let repeatedRows: Int
+
+    /// Rows per run for `repeatedRows`: up to 4096 elements, when at least 2 rows fit and there are more
+    /// rows than one.
+    static func repeatedRows(_ plan: BroadcastPlan) -> Int {
+      guard plan.rank == 2, plan.inner % 16 != 0, plan.innerA == 1, plan.innerB == 1, let table = plan.table else {
+        return 0
+      }
+      let t = UnsafePointer(table.typed(Int.self))
+      let (rows, strideA, strideB) = (t[0], t[4], t[6])
+      guard (strideA == 0 && strideB == plan.inner) || (strideB == 0 && strideA == plan.inner) else { return 0 }
+      let tile = min(4096 / plan.inner, rows)
+      return tile >= 2 ? tile : 0
+    }
 
     func run(_ buffers: StepBuffers) {
       if signed { rows(Int8.self, buffers) } else { rows(UInt8.self, buffers) }
     }
 
     private func rows<T: IntegerGemmElement>(_ type: T.Type, _ buffers: StepBuffers) {
+      let steps = ProductSteps(
+        thresholds: UnsafePointer(thresholds.typed(Int32.self)), multiplier: estimateMultiplier,
+        offset: estimateOffset, low: Int64(T.min), high: Int64(T.max), margin: margin)
+      let a = buffers.input(0, T.self)
+      let b = buffers.input(3, T.self)
+      let out = buffers.output(0, T.self)
+      if repeatedRows > 0, let table = plan.table, let scratch = buffers.scratch {
+        // The repeated row copied `repeatedRows` times: runs of rows stream both operands with fewer
+        // scalar tails, the same products through the same arithmetic.
+        let t = UnsafePointer(table.typed(Int.self))
+        let (rows, strideOut, strideA, strideB) = (t[0], t[2], t[4], t[6])
+        let inner = plan.inner
+        let repeated = scratch.assumingMemoryBound(to: T.self)
+        let fixed = strideA == 0 ? a : b
+        repeated.update(from: fixed, count: inner)
+        var filled = inner
+        while filled < repeatedRows * inner {
+          let more = min(filled, repeatedRows * inner - filled)
+          (repeated + filled).update(from: repeated, count: more)
+          filled += more
+        }
+        let kernel = MulRows<T>(
+          a: strideA == 0 ? UnsafePointer(repeated) : a, b: strideB == 0 ? UnsafePointer(repeated) : b, out: out,
+          strideA: 1, strideB: 1, zeroA: zeroA, zeroB: zeroB, steps: steps, scratch: nil)
+        var row = 0
+        while row < rows {
+          let count = min(repeatedRows, rows - row)
+          kernel.row(row * strideOut, row * strideA, row * strideB, 0, count * inner)
+          row += count
+        }
+        return
+      }
       plan.forEachRow(
         MulRows<T>(
-          a: buffers.input(0, T.self), b: buffers.input(3, T.self), out: buffers.output(0, T.self),
-          strideA: plan.innerA, strideB: plan.innerB, zeroA: zeroA, zeroB: zeroB,
-          steps: ProductSteps(
-            thresholds: UnsafePointer(thresholds.typed(Int32.self)), multiplier: estimateMultiplier,
-            offset: estimateOffset, low: Int64(T.min), high: Int64(T.max), margin: margin),
+          a: a, b: b, out: out, strideA: plan.innerA, strideB: plan.innerB, zeroA: zeroA, zeroB: zeroB, steps: steps,
           scratch: buffers.scratch.map { $0.assumingMemoryBound(to: T.self) }))
     }
   }
