@@ -427,8 +427,58 @@ static void transpose_4x4_32(const uint32_t *src, ptrdiff_t ss, uint32_t *dst, p
 // ragged edges element by element.
 #define OQ_BLOCK 64
 
+#ifdef OQ_X86_BYTES
+// Few rows (up to 4 planes to interleave, as NCHW -> NHWC with 3 channels), output rows contiguous
+// (dst_stride == rows): 16 columns of each row in one vector, one vpermb interleaves them into the 16
+// output rows.
+static OQ_AVX512_VBMI void interleave_rows_8(
+    const uint8_t *src, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t src_stride, uint8_t *dst) {
+  uint8_t order[64];
+  for (int k = 0; k < 64; k++) order[k] = (uint8_t)((k % rows) * 16 + k / rows);
+  const __m512i index = _mm512_loadu_si512((const void *)order);
+  for (ptrdiff_t j = 0; j < cols; j += 16) {
+    const ptrdiff_t n = cols - j < 16 ? cols - j : 16;
+    const __mmask16 part = (__mmask16)mask64(n);
+    __m512i v = _mm512_setzero_si512();
+    v = _mm512_inserti32x4(v, _mm_maskz_loadu_epi8(part, src + j), 0);
+    v = _mm512_inserti32x4(v, _mm_maskz_loadu_epi8(part, src + src_stride + j), 1);
+    if (rows > 2) v = _mm512_inserti32x4(v, _mm_maskz_loadu_epi8(part, src + 2 * src_stride + j), 2);
+    if (rows > 3) v = _mm512_inserti32x4(v, _mm_maskz_loadu_epi8(part, src + 3 * src_stride + j), 3);
+    _mm512_mask_storeu_epi8(dst + j * rows, mask64(n * rows), _mm512_permutexvar_epi8(index, v));
+  }
+}
+
+// The reverse, few columns (NHWC -> NCHW with up to 4 channels), input rows contiguous (src_stride ==
+// cols): 16 input rows in one vector, one vpermb gathers each column's 16 bytes into one 128-bit lane.
+static OQ_AVX512_VBMI void deinterleave_cols_8(
+    const uint8_t *src, ptrdiff_t rows, ptrdiff_t cols, uint8_t *dst, ptrdiff_t dst_stride) {
+  uint8_t order[64];
+  for (int k = 0; k < 64; k++) order[k] = (uint8_t)(k / 16 < cols ? (k % 16) * cols + k / 16 : 0);
+  const __m512i index = _mm512_loadu_si512((const void *)order);
+  for (ptrdiff_t i = 0; i < rows; i += 16) {
+    const ptrdiff_t n = rows - i < 16 ? rows - i : 16;
+    const __mmask16 part = (__mmask16)mask64(n);
+    const __m512i v = _mm512_permutexvar_epi8(index, _mm512_maskz_loadu_epi8(mask64(n * cols), src + i * cols));
+    _mm_mask_storeu_epi8(dst + i, part, _mm512_extracti32x4_epi32(v, 0));
+    _mm_mask_storeu_epi8(dst + dst_stride + i, part, _mm512_extracti32x4_epi32(v, 1));
+    if (cols > 2) _mm_mask_storeu_epi8(dst + 2 * dst_stride + i, part, _mm512_extracti32x4_epi32(v, 2));
+    if (cols > 3) _mm_mask_storeu_epi8(dst + 3 * dst_stride + i, part, _mm512_extracti32x4_epi32(v, 3));
+  }
+}
+#endif
+
 void oq_transpose_8(
     const uint8_t *src, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_t dst_stride) {
+#ifdef OQ_X86_BYTES
+  if (rows >= 2 && rows <= 4 && dst_stride == rows && has_avx512vbmi()) {
+    interleave_rows_8(src, rows, cols, src_stride, dst);
+    return;
+  }
+  if (cols >= 2 && cols <= 4 && src_stride == cols && has_avx512vbmi()) {
+    deinterleave_cols_8(src, rows, cols, dst, dst_stride);
+    return;
+  }
+#endif
   for (ptrdiff_t i0 = 0; i0 < rows; i0 += OQ_BLOCK) {
     const ptrdiff_t i1 = i0 + OQ_BLOCK < rows ? i0 + OQ_BLOCK : rows;
     for (ptrdiff_t j0 = 0; j0 < cols; j0 += OQ_BLOCK) {

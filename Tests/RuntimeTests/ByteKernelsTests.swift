@@ -37,10 +37,13 @@ final class ByteKernelsTests: XCTestCase {
   func testTransposesOfOneAndFourByteElements() {
     var random = PoolingRandom(seed: 52)
     bothPaths {
-      for (rows, columns) in [(1, 1), (16, 16), (17, 33), (64, 64), (3, 200), (200, 3), (130, 70)] {
+      let shapes = [(1, 1), (16, 16), (17, 33), (64, 64), (3, 200), (200, 3), (130, 70)]
+      // Padded strides, then packed ones (few rows or columns: the interleaving paths).
+      let packed = [(2, 37), (3, 200), (4, 16), (37, 2), (200, 3), (16, 4), (3, 5)]
+      for (number, (rows, columns)) in (shapes + packed).enumerated() {
         // Source rows padded by 5 elements, destination rows by 3: strides differ from the extents.
-        let sourceStride = columns + 5
-        let destinationStride = rows + 3
+        let sourceStride = number < shapes.count ? columns + 5 : columns
+        let destinationStride = number < shapes.count ? rows + 3 : rows
         let bytes = (0..<(rows * sourceStride)).map { _ in UInt8(random.int(0...255)) }
         let words = (0..<(rows * sourceStride)).map { _ in UInt32(truncatingIfNeeded: random.next())
         }
