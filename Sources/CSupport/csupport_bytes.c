@@ -499,8 +499,97 @@ void oq_transpose_8(
   }
 }
 
+#ifdef OQ_X86_BYTES
+// 4-byte elements between 16 x `few` (few = 2 to 4, packed) and `few` x 16: `few` vectors in, `few` out.
+// Element k of the packed side is (k / few, k % few) and element (i, t) of the planar side is vector i,
+// lane t; each output vector takes its lanes from the pair of vectors 0-1 or 2-3 (two vpermt2d, one
+// blend). `to_packed`: planar in, packed out (NCHW -> NHWC); else packed in, planar out.
+typedef struct {
+  __m512i low[4], high[4];
+  __mmask16 use_high[4];
+} few_order;
+
+static OQ_AVX512 few_order few_order_make(ptrdiff_t few, int to_packed) {
+  few_order order;
+  for (int o = 0; o < 4; o++) {
+    int32_t low[16], high[16];
+    __mmask16 use_high = 0;
+    for (int t = 0; t < 16; t++) {
+      // Output vector o, lane t reads input vector `from`, lane `lane`.
+      int from, lane;
+      if (to_packed) {
+        const int k = 16 * o + t;
+        from = (int)(k % few);
+        lane = (int)(k / few) & 15;
+      } else {
+        const int k = t * (int)few + o;
+        from = k / 16;
+        lane = k % 16;
+      }
+      low[t] = (from & 1) * 16 + lane;
+      high[t] = low[t];
+      if (from >= 2) use_high |= (__mmask16)(1u << t);
+    }
+    order.low[o] = _mm512_loadu_si512((const void *)low);
+    order.high[o] = _mm512_loadu_si512((const void *)high);
+    order.use_high[o] = use_high;
+  }
+  return order;
+}
+
+static inline OQ_AVX512 __m512i few_pick(const few_order *order, int o, const __m512i *in) {
+  const __m512i low = _mm512_permutex2var_epi32(in[0], order->low[o], in[1]);
+  const __m512i high = _mm512_permutex2var_epi32(in[2], order->high[o], in[3]);
+  return _mm512_mask_blend_epi32(order->use_high[o], low, high);
+}
+
+static OQ_AVX512 void interleave_rows_32(
+    const uint32_t *src, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t src_stride, uint32_t *dst) {
+  const few_order order = few_order_make(rows, 1);
+  for (ptrdiff_t j = 0; j < cols; j += 16) {
+    const ptrdiff_t n = cols - j < 16 ? cols - j : 16;
+    __m512i in[4];
+    for (int v = 0; v < 4; v++) in[v] = _mm512_setzero_si512();
+    for (ptrdiff_t i = 0; i < rows; i++) {
+      in[i] = _mm512_maskz_loadu_epi32((__mmask16)mask64(n), src + i * src_stride + j);
+    }
+    // Only vectors holding some of the n * rows outputs are stored (no masked access past the data).
+    for (ptrdiff_t o = 0; o < rows && 16 * o < n * rows; o++) {
+      _mm512_mask_storeu_epi32(
+          dst + j * rows + 16 * o, (__mmask16)mask64(n * rows - 16 * o), few_pick(&order, (int)o, in));
+    }
+  }
+}
+
+static OQ_AVX512 void deinterleave_cols_32(
+    const uint32_t *src, ptrdiff_t rows, ptrdiff_t cols, uint32_t *dst, ptrdiff_t dst_stride) {
+  const few_order order = few_order_make(cols, 0);
+  for (ptrdiff_t i = 0; i < rows; i += 16) {
+    const ptrdiff_t n = rows - i < 16 ? rows - i : 16;
+    __m512i in[4];
+    for (int v = 0; v < 4; v++) in[v] = _mm512_setzero_si512();
+    for (ptrdiff_t v = 0; v < cols && 16 * v < n * cols; v++) {
+      in[v] = _mm512_maskz_loadu_epi32((__mmask16)mask64(n * cols - 16 * v), src + i * cols + 16 * v);
+    }
+    for (ptrdiff_t o = 0; o < cols; o++) {
+      _mm512_mask_storeu_epi32(dst + o * dst_stride + i, (__mmask16)mask64(n), few_pick(&order, (int)o, in));
+    }
+  }
+}
+#endif
+
 void oq_transpose_32(
     const uint32_t *src, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t src_stride, uint32_t *dst, ptrdiff_t dst_stride) {
+#ifdef OQ_X86_BYTES
+  if (rows >= 2 && rows <= 4 && dst_stride == rows && has_avx512bw()) {
+    interleave_rows_32(src, rows, cols, src_stride, dst);
+    return;
+  }
+  if (cols >= 2 && cols <= 4 && src_stride == cols && has_avx512bw()) {
+    deinterleave_cols_32(src, rows, cols, dst, dst_stride);
+    return;
+  }
+#endif
   for (ptrdiff_t i0 = 0; i0 < rows; i0 += OQ_BLOCK) {
     const ptrdiff_t i1 = i0 + OQ_BLOCK < rows ? i0 + OQ_BLOCK : rows;
     for (ptrdiff_t j0 = 0; j0 < cols; j0 += OQ_BLOCK) {
