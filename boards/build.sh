@@ -30,11 +30,16 @@ $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sour
 $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport_int8.c" -o "$obj/csupport_int8.o"
 $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport_int8_nhwc.c" -o "$obj/csupport_int8_nhwc.o"
 $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport_threads.c" -o "$obj/csupport_threads.o"
+for part in csupport_bytes csupport_pool8 csupport_transpose; do
+  $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" \
+    -c "$root/Sources/CSupport/$part.c" -o "$obj/$part.o"
+done
 $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CONNXProto/include" -c "$root/Sources/CONNXProto/onnx.pb-c.c" -o "$obj/onnx.pb-c.o"
 
 swift_objects=("$obj"/ONNXFormat.o "$obj"/TensorFiles.o "$obj"/Runtime.o "$obj"/Commands.o "$obj"/main.o)
 $cc -static-pie -Wl,--gc-sections -o "$out/onnx-run" "${swift_objects[@]}" "$obj/csupport.o" "$obj/csupport_int8.o" "$obj/csupport_int8_nhwc.o" \
-  "$obj/csupport_threads.o" "$obj/onnx.pb-c.o" "$multiarch/libprotobuf-c.a" "$swift_lib/libswiftUnicodeDataTables.a" -lpthread -lm
+  "$obj/csupport_threads.o" "$obj/csupport_bytes.o" "$obj/csupport_pool8.o" "$obj/csupport_transpose.o" "$obj/onnx.pb-c.o" \
+  "$multiarch/libprotobuf-c.a" "$swift_lib/libswiftUnicodeDataTables.a" -lpthread -lm
 "$BOARD_LINUX_TRIPLE-strip" "$out/onnx-run"
 
 binary=$(stat -c %s "$out/onnx-run")

@@ -483,11 +483,11 @@ final class PoolingTests: XCTestCase {
   }
 }
 
-private func poolingNode(_ op: String, _ attributes: [Attribute], outputs: [String] = ["y"]) -> Node {
+func poolingNode(_ op: String, _ attributes: [Attribute], outputs: [String] = ["y"]) -> Node {
   Node(name: "pool", opType: op, inputs: ["x"], outputs: outputs, attributes: attributes)
 }
 
-private enum PoolAttr {
+enum PoolAttr {
   static func ints(_ name: String, _ values: [Int]) -> Attribute { Attribute(name: name, value: .ints(values)) }
   static func int(_ name: String, _ value: Int) -> Attribute { Attribute(name: name, value: .int(value)) }
   static func string(_ name: String, _ value: String) -> Attribute {
@@ -514,7 +514,7 @@ private func poolingAssertClose(
 }
 
 /// SplitMix64: the same numbers on every machine.
-private struct PoolingRandom {
+struct PoolingRandom {
   var state: UInt64
 
   init(seed: UInt64) { state = seed }
@@ -543,7 +543,7 @@ private struct PoolingRandom {
 }
 
 /// One MaxPool/AveragePool node's attributes and input shape, with a naive reference.
-private struct PoolingConfig {
+struct PoolingConfig {
   var isMax: Bool
   var input: [Int]
   var kernel: [Int]
@@ -737,7 +737,7 @@ extension PoolingConfig {
   }
 }
 
-private func poolingUnflatten(_ flat: Int, _ shape: [Int]) -> [Int] {
+func poolingUnflatten(_ flat: Int, _ shape: [Int]) -> [Int] {
   var index = [Int](repeating: 0, count: shape.count)
   var rest = flat
   for d in stride(from: shape.count - 1, through: 0, by: -1) {

@@ -294,6 +294,42 @@ final class QuantizedElementwiseTests: XCTestCase {
     XCTAssertEqual(left, right)
   }
 
+  /// Squeeze-excitation scaling: [1, C, H, W] by [1, C, 1, 1] (rows of H * W, 1024 or more here, against
+  /// one fixed code) and [1, H, W, C] by [1, 1, 1, C] (rows of C, both streaming; under 16 channels, runs
+  /// of rows against the repeated gate) equal the product with the operand expanded, odd channel counts
+  /// included.
+  func testChannelBroadcastsOfBothLayoutsMatchExpandedOperands() throws {
+    var random = QE.Random(seed: 23)
+    for (channels, height, width) in [(3, 32, 40), (8, 12, 10), (17, 5, 7), (200, 2, 9)] {
+      for signed in [false, true] {
+        let p = random.binaryParameters(signed: signed, ties: false, multiply: true)
+        let image = height * width
+        let x = (0..<(channels * image)).map { _ in UInt8(truncatingIfNeeded: random.below(256)) }
+        let gate = (0..<channels).map { _ in UInt8(truncatingIfNeeded: random.below(256)) }
+        var planar: [UInt8] = []
+        for c in 0..<channels { planar += [UInt8](repeating: gate[c], count: image) }
+        var interleaved: [UInt8] = []
+        for _ in 0..<image { interleaved += gate }
+        for op in ["QLinearMul", "QLinearAdd"] {
+          let nchw = try QE.binary(
+            op, signed: signed, [1, channels, height, width], x, [1, channels, 1, 1], gate, scales: p.scales,
+            zeroPoints: p.zeros)
+          let nchwExpanded = try QE.binary(
+            op, signed: signed, [1, channels, height, width], x, [1, channels, height, width], planar,
+            scales: p.scales, zeroPoints: p.zeros)
+          XCTAssertEqual(nchw, nchwExpanded, op + " NCHW C=" + String(channels))
+          let nhwc = try QE.binary(
+            op, signed: signed, [1, height, width, channels], x, [1, 1, 1, channels], gate, scales: p.scales,
+            zeroPoints: p.zeros)
+          let nhwcExpanded = try QE.binary(
+            op, signed: signed, [1, height, width, channels], x, [1, height, width, channels], interleaved,
+            scales: p.scales, zeroPoints: p.zeros)
+          XCTAssertEqual(nhwc, nhwcExpanded, op + " NHWC C=" + String(channels))
+        }
+      }
+    }
+  }
+
   /// Rows of 1024 or more with one operand fixed per row take a per-row table of the 256 outputs: every
   /// (streamed, fixed) code pair still equals the float32 models, in both operand orders.
   func testLongBroadcastRowsOnEveryPair() throws {

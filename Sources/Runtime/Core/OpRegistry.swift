@@ -12,7 +12,7 @@ enum OpRegistry {
       .hardSwish, .elu, .selu, .softplus, .softsign, .gelu, .erf, .sqrt, .exp, .log, .abs, .neg, .reciprocal,
       .floor, .ceil, .round, .sign, .sin, .cos, .not, .cast:
       return try ElementwiseOps.prepare(context)
-    case .maxPool, .averagePool, .globalAveragePool, .globalMaxPool:
+    case .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .nhwcMaxPool:
       return try PoolingOps.prepare(context)
     case .batchNormalization, .instanceNormalization, .layerNormalization, .softmax, .logSoftmax:
       return try NormalizationOps.prepare(context)

@@ -26,6 +26,8 @@ public enum Operator: Equatable {
   // Quantized operators of ONNX Runtime's quantizer (com.microsoft)
   case qgemm, qlinearAdd, qlinearMul, qlinearSigmoid, qlinearLeakyRelu, qlinearGlobalAveragePool, qlinearAveragePool
   case qlinearConcat, qlinearSoftmax
+  /// com.microsoft NhwcMaxPool: MaxPool of an 8-bit channels-last [N, H, W, C] tensor.
+  case nhwcMaxPool
   /// onnx-quant's own: an element-wise function of an 8-bit tensor as a 256-entry table built at load.
   /// Made at load from DequantizeLinear -> Tanh | HardSigmoid | HardSwish -> QuantizeLinear; never written
   /// to a file.
@@ -141,6 +143,7 @@ public enum Operator: Equatable {
     ("QLinearAveragePool", "com.microsoft", .qlinearAveragePool),
     ("QLinearConcat", "com.microsoft", .qlinearConcat),
     ("QLinearSoftmax", "com.microsoft", .qlinearSoftmax),
+    ("NhwcMaxPool", "com.microsoft", .nhwcMaxPool),
     ("QLinearLookup", "ai.onnx-quant", .qlinearLookup),
     // ONNX Runtime also accepts its contrib QuantizeLinear/DequantizeLinear under com.microsoft.
     ("QuantizeLinear", "com.microsoft", .quantizeLinear),

@@ -1,3 +1,5 @@
+import CSupport
+
 // The strided copy behind Transpose, Slice, Expand and Tile: the output is written contiguously and
 // each output dim reads the input through a fixed byte stride (0 for broadcast dims, negative for
 // reversed slices). Dims are coalesced at prepare so the innermost loop is as long as possible:
@@ -126,6 +128,20 @@ struct StridedCopyPlan {
     let columns = dims[last]
     let outRow = outStrides[tileDim] / elementSize
     let inColumn = inStrides[last] / elementSize
+    // 1- and 4-byte elements (int8/uint8 and float32 layouts): vector tiles in C. The input is a
+    // columns x rows matrix (row stride inColumn), the output its transpose (row stride outRow).
+    if elementSize == 1 {
+      oq_transpose_8(
+        source.assumingMemoryBound(to: UInt8.self), columns, rows, inColumn,
+        destination.assumingMemoryBound(to: UInt8.self), outRow)
+      return
+    }
+    if elementSize == 4 {
+      oq_transpose_32(
+        source.assumingMemoryBound(to: UInt32.self), columns, rows, inColumn,
+        destination.assumingMemoryBound(to: UInt32.self), outRow)
+      return
+    }
     let input = source.assumingMemoryBound(to: T.self)
     let output = destination.assumingMemoryBound(to: T.self)
     let tile = StridedCopyPlan.tile

@@ -1,3 +1,4 @@
+import CSupport
 import ONNXFormat
 
 /// MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool on NCHW tensors.
@@ -15,6 +16,8 @@ enum PoolingOps {
       return try prepareGlobal(context)
     case .maxPool, .averagePool:
       return try prepareWindowed(context)
+    case .nhwcMaxPool:
+      return try prepareChannelsLast(context)
     default:
       throw context.unsupported("is not a pooling operator")
     }
@@ -70,51 +73,19 @@ enum PoolingOps {
       throw context.error("input X has an empty spatial dim: " + x.text)
     }
 
-    guard let kernelShape = try context.ints("kernel_shape") else {
-      throw context.error("attribute 'kernel_shape' is required")
-    }
-    guard kernelShape.count == spatial else {
-      throw context.error(
-        "kernel_shape " + dimsText(kernelShape) + " must have one entry per spatial dim of " + x.text)
-    }
-    for value in kernelShape where value < 1 {
-      throw context.error("kernel_shape " + dimsText(kernelShape) + " must be positive")
-    }
-    let strides = try context.ints("strides") ?? [Int](repeating: 1, count: spatial)
-    guard strides.count == spatial, !strides.contains(where: { $0 < 1 }) else {
-      throw context.error("strides " + dimsText(strides) + " must be " + String(spatial) + " positive values")
-    }
-    let dilations = try context.ints("dilations") ?? [Int](repeating: 1, count: spatial)
-    guard dilations.count == spatial, !dilations.contains(where: { $0 < 1 }) else {
-      throw context.error(
-        "dilations " + dimsText(dilations) + " must be " + String(spatial) + " positive values")
-    }
-    let explicitPads = try context.ints("pads") ?? [Int](repeating: 0, count: 2 * spatial)
-    guard explicitPads.count == 2 * spatial, !explicitPads.contains(where: { $0 < 0 }) else {
-      throw context.error(
-        "pads " + dimsText(explicitPads) + " must be " + String(2 * spatial) + " non-negative values")
-    }
-    let autoPad = try context.string("auto_pad", "NOTSET")
-    let ceilMode = try context.int("ceil_mode", 0) != 0
+    let window = try WindowAttributes(context, inputSpatial, inputText: x.text)
     let countIncludePad = isMax ? false : try context.int("count_include_pad", 0) != 0
     // storage_order only changes how MaxPool's Indices output flattens an input position.
     let storageOrder = isMax ? try context.int("storage_order", 0) : 0
     guard storageOrder == 0 || storageOrder == 1 else {
       throw context.error("storage_order " + String(storageOrder) + " is not 0 (row major) or 1 (column major)")
     }
-
-    var outputSpatial: [Int] = []
-    var padBegin: [Int] = []
-    var padEnd: [Int] = []
-    for dim in 0..<spatial {
-      let size = try outputSize(
-        context, autoPad: autoPad, input: inputSpatial[dim], kernel: kernelShape[dim], stride: strides[dim],
-        dilation: dilations[dim], padBegin: explicitPads[dim], padEnd: explicitPads[spatial + dim],
-        ceilMode: ceilMode)
-      outputSpatial.append(size.output)
-      padBegin.append(size.padBegin)
-      padEnd.append(size.padEnd)
-    }
+    let kernelShape = window.kernelShape
+    let strides = window.strides
+    let dilations = window.dilations
+    let outputSpatial = window.outputSpatial
+    let padBegin = window.padBegin
+    let padEnd = window.padEnd
     let output = try context.checkedType(x.dataType, [x.shape[0], x.shape[1]] + outputSpatial)
     let outputs = [output] + (try extraOutputs(context, output))
     let indices: PoolingKernel.IndexOrder =
@@ -170,10 +141,18 @@ enum PoolingOps {
       dilationD: dilations3[0], dilationH: dilations3[1], dilationW: dilations3[2],
       countIncludePad: countIncludePad, indices: indices, table: Storage(values: table),
       unrolled: unrolled, interiorH0: interior[2], interiorH1: interior[3], interiorW0: interior[4],
-      interiorW1: interior[5])
+      interiorW1: interior[5], strideW: strides3[2], kernelW: kernels3[2], padW: begins3[2],
+      tinyTaps: element != .float && isMax && indices == .none
+        ? PoolingKernel.Windowed.tinyTaps(
+          input: inputs3, output: outputs3, kernel: kernels3, strides: strides3, dilations: dilations3, pads: begins3)
+        : nil)
     // Without the unrolled interior, windows run separably over one row of column results in scratch
-    // (not with Indices, whose windows run tap by tap).
-    let scratch = unrolled == 0 && indices == .none ? inputs3[2] * x.dataType.storageBytes(count: 1)! : 0
+    // (not with Indices, whose windows run tap by tap); 8-bit MaxPool always runs separably over one
+    // padded row (`maxBytes`).
+    var scratch = unrolled == 0 && indices == .none ? inputs3[2] * x.dataType.storageBytes(count: 1)! : 0
+    if element != .float && isMax && indices == .none {
+      scratch = windowed.paddedW
+    }
     return Prepared(
       .pooling(PoolingKernel(windowed: windowed, isMax: isMax)), outputs: outputs, scratchBytes: scratch)
   }
@@ -336,11 +315,22 @@ public struct PoolingKernel {
     /// (`maxSeparable`, `averageSeparable`).
     var unrolled: Int
     var interiorH0: Int, interiorH1: Int, interiorW0: Int, interiorW1: Int
+    /// The W stride, window size and padding at the start (windows start at `ow * strideW - padW`).
+    var strideW: Int
+    var kernelW: Int
+    var padW: Int
+    /// 8-bit MaxPool on planes of at most 64 bytes: the taps for `oq_max_pool_tiny_8`, else nil.
+    var tinyTaps: Storage?
+
+    /// Bytes of one padded row for `maxBytes`: the input row after `padW` bytes, and room for the last
+    /// window's taps.
+    var paddedW: Int { max(padW + inputW, (outputW - 1) * strideW + (kernelW - 1) * dilationW + 1) }
   }
 
   enum Plan {
     case global(Global)
     case windowed(Windowed)
+    case channelsLast(ChannelsLast)
   }
 
   let plan: Plan
@@ -356,8 +346,15 @@ public struct PoolingKernel {
     self.isMax = isMax
   }
 
+  init(channelsLast: ChannelsLast) {
+    plan = .channelsLast(channelsLast)
+    isMax = true
+  }
+
   public func run(_ buffers: StepBuffers) {
     switch plan {
+    case .channelsLast(let channelsLast):
+      channelsLast.run(buffers.input(0, UInt8.self), buffers.output(0, UInt8.self))
     case .global(let global):
       let x = buffers.input(0, Float.self)
       let y = buffers.output(0, Float.self)
@@ -374,6 +371,15 @@ public struct PoolingKernel {
         case .int8: windowed.maxPoolIndices(buffers.input(0, Int8.self), buffers.output(0, Int8.self), indices)
         case .uint8: windowed.maxPoolIndices(buffers.input(0, UInt8.self), buffers.output(0, UInt8.self), indices)
         }
+      } else if isMax && windowed.element != .float, let taps = windowed.tinyTaps {
+        oq_max_pool_tiny_8(
+          buffers.input(0, UInt8.self), windowed.planes, windowed.inputH * windowed.inputW,
+          windowed.outputH * windowed.outputW, taps.typed(UInt8.self), taps.byteCount / 72,
+          windowed.element == .int8 ? 1 : 0, buffers.output(0, UInt8.self))
+      } else if isMax && windowed.element != .float {
+        windowed.maxBytes(
+          buffers.input(0, UInt8.self), buffers.output(0, UInt8.self), buffers.scratch(UInt8.self),
+          signed: windowed.element == .int8)
       } else if windowed.unrolled != 0 {
         if isMax {
           switch windowed.element {

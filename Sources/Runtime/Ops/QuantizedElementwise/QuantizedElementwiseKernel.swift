@@ -1,3 +1,5 @@
+import CSupport
+
 /// One quantized element-wise step with every table, multiplier and shift fixed at load. `run` uses
 /// integer arithmetic only and allocates nothing. See QuantizedElementwiseOps.swift for what each step
 /// reproduces.
@@ -227,19 +229,64 @@ public struct QuantizedElementwiseKernel {
     /// `p * M + offset` lies `margin` or more away from a multiple of 2^32 (0: no vector path; see
     /// `QuantizedElementwiseMath.estimateMargin`).
     let margin: Int64
+    /// When rows are not a whole number of vectors and one operand repeats the same row ([N, H, W, C] by
+    /// [N, 1, 1, C]): how many copies of that row go to scratch, so runs of that many rows stream as one
+    /// (see `repeatedRows(_:)`); else 0.
+    let repeatedRows: Int
+
+    /// Rows per run for `repeatedRows`: up to 4096 elements, when at least 2 rows fit and there are more
+    /// rows than one.
+    static func repeatedRows(_ plan: BroadcastPlan) -> Int {
+      guard plan.rank == 2, plan.inner % 16 != 0, plan.innerA == 1, plan.innerB == 1, let table = plan.table else {
+        return 0
+      }
+      let t = UnsafePointer(table.typed(Int.self))
+      let (rows, strideA, strideB) = (t[0], t[4], t[6])
+      guard (strideA == 0 && strideB == plan.inner) || (strideB == 0 && strideA == plan.inner) else { return 0 }
+      let tile = min(4096 / plan.inner, rows)
+      return tile >= 2 ? tile : 0
+    }
 
     func run(_ buffers: StepBuffers) {
       if signed { rows(Int8.self, buffers) } else { rows(UInt8.self, buffers) }
     }
 
     private func rows<T: IntegerGemmElement>(_ type: T.Type, _ buffers: StepBuffers) {
+      let steps = ProductSteps(
+        thresholds: UnsafePointer(thresholds.typed(Int32.self)), multiplier: estimateMultiplier,
+        offset: estimateOffset, low: Int64(T.min), high: Int64(T.max), margin: margin)
+      let a = buffers.input(0, T.self)
+      let b = buffers.input(3, T.self)
+      let out = buffers.output(0, T.self)
+      if repeatedRows > 0, let table = plan.table, let scratch = buffers.scratch {
+        // The repeated row copied `repeatedRows` times: runs of rows stream both operands with fewer
+        // scalar tails, the same products through the same arithmetic.
+        let t = UnsafePointer(table.typed(Int.self))
+        let (rows, strideOut, strideA, strideB) = (t[0], t[2], t[4], t[6])
+        let inner = plan.inner
+        let repeated = scratch.assumingMemoryBound(to: T.self)
+        let fixed = strideA == 0 ? a : b
+        repeated.update(from: fixed, count: inner)
+        var filled = inner
+        while filled < repeatedRows * inner {
+          let more = min(filled, repeatedRows * inner - filled)
+          (repeated + filled).update(from: repeated, count: more)
+          filled += more
+        }
+        let kernel = MulRows<T>(
+          a: strideA == 0 ? UnsafePointer(repeated) : a, b: strideB == 0 ? UnsafePointer(repeated) : b, out: out,
+          strideA: 1, strideB: 1, zeroA: zeroA, zeroB: zeroB, steps: steps, scratch: nil)
+        var row = 0
+        while row < rows {
+          let count = min(repeatedRows, rows - row)
+          kernel.row(row * strideOut, row * strideA, row * strideB, 0, count * inner)
+          row += count
+        }
+        return
+      }
       plan.forEachRow(
         MulRows<T>(
-          a: buffers.input(0, T.self), b: buffers.input(3, T.self), out: buffers.output(0, T.self),
-          strideA: plan.innerA, strideB: plan.innerB, zeroA: zeroA, zeroB: zeroB,
-          steps: ProductSteps(
-            thresholds: UnsafePointer(thresholds.typed(Int32.self)), multiplier: estimateMultiplier,
-            offset: estimateOffset, low: Int64(T.min), high: Int64(T.max), margin: margin),
+          a: a, b: b, out: out, strideA: plan.innerA, strideB: plan.innerB, zeroA: zeroA, zeroB: zeroB, steps: steps,
           scratch: buffers.scratch.map { $0.assumingMemoryBound(to: T.self) }))
     }
   }
@@ -302,13 +349,12 @@ public struct QuantizedElementwiseKernel {
     @inline(__always)
     func scaled(_ x: UnsafePointer<T>, _ zero: Int32, _ s: Int32, _ z: UnsafeMutablePointer<T>, _ count: Int) {
       let steps = steps
+      // The table is built on first use: most rows never leave the vector path.
+      let table = count >= 1024 ? scratch : nil
       var lookup: UnsafeMutablePointer<T>? = nil
-      if count >= 1024, let scratch = scratch {
-        for byte in 0..<256 {
-          let code = Int32(T(truncatingIfNeeded: byte))
-          scratch[byte] = T(truncatingIfNeeded: steps((code &- zero) &* s))
-        }
-        lookup = scratch
+      if steps.margin <= 0, let table = table {
+        buildTable(table, zero, s)
+        lookup = table
       }
       let codes = UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self)
       var index = 0
@@ -319,8 +365,12 @@ public struct QuantizedElementwiseKernel {
           let products = (T.widen16(UnsafeRawPointer(x + index)) &- zeros) &* factor
           if let q = steps.vector(products) {
             IntegerLanes.storeBytes(q, to: UnsafeMutableRawPointer(z + index))
-          } else if let lookup = lookup {
-            for lane in index..<index &+ 16 { z[lane] = lookup[Int(codes[lane])] }
+          } else if let table = table {
+            if lookup == nil {
+              buildTable(table, zero, s)
+              lookup = table
+            }
+            for lane in index..<index &+ 16 { z[lane] = table[Int(codes[lane])] }
           } else {
             for lane in 0..<16 { z[index &+ lane] = T(truncatingIfNeeded: steps(products[lane])) }
           }
@@ -334,6 +384,14 @@ public struct QuantizedElementwiseKernel {
           z[index] = T(truncatingIfNeeded: steps((Int32(x[index]) &- zero) &* s))
         }
         index &+= 1
+      }
+    }
+
+    /// The row's 256 outputs by x's byte, the other factor `s` fixed.
+    private func buildTable(_ table: UnsafeMutablePointer<T>, _ zero: Int32, _ s: Int32) {
+      for byte in 0..<256 {
+        let code = Int32(T(truncatingIfNeeded: byte))
+        table[byte] = T(truncatingIfNeeded: steps((code &- zero) &* s))
       }
     }
 
@@ -384,10 +442,7 @@ public struct QuantizedElementwiseKernel {
     let table: Storage
 
     func run(_ buffers: StepBuffers) {
-      let x = buffers.input(0, UInt8.self)
-      let y = buffers.output(0, UInt8.self)
-      let t = UnsafePointer(table.typed(UInt8.self))
-      for index in 0..<count { y[index] = t[Int(x[index])] }
+      oq_lookup_bytes(table.typed(UInt8.self), buffers.input(0, UInt8.self), buffers.output(0, UInt8.self), count)
     }
   }
 

@@ -131,10 +131,11 @@ enum QuantizedElementwiseOps {
       let mul = QuantizedElementwiseKernel.Mul(
         signed: signed, plan: plan, zeroA: aZero, zeroB: bZero, estimateMultiplier: estimateMultiplier,
         estimateOffset: estimateOffset,
-        thresholds: Storage(values: thresholds.map { Int32(clamping: $0) }), margin: margin ?? 0)
+        thresholds: Storage(values: thresholds.map { Int32(clamping: $0) }), margin: margin ?? 0,
+        repeatedRows: QuantizedElementwiseKernel.Mul.repeatedRows(plan))
       return Prepared(
-        .quantizedElementwise(QuantizedElementwiseKernel(step: .mul(mul))), outputs: [output], scratchBytes: 256,
-        inPlaceInput: inPlace)
+        .quantizedElementwise(QuantizedElementwiseKernel(step: .mul(mul))), outputs: [output],
+        scratchBytes: max(256, mul.repeatedRows * plan.inner), inPlaceInput: inPlace)
     }
 
     // ONNX Runtime streams B and holds A per span when A is broadcast along the innermost dim.
