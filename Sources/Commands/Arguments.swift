@@ -5,9 +5,7 @@ public struct Arguments {
   private var flags: [String] = []
 
   /// `valued` options take the next argument (or `--name=value`); `flags` take none. Options may repeat.
-  public init(_ arguments: [String], valued: [String], flags allowedFlags: [String])
-    throws(CommandError)
-  {
+  public init(_ arguments: [String], valued: [String], flags allowedFlags: [String]) throws(CommandError) {
     var index = 0
     var onlyPositionals = false
     while index < arguments.count {
@@ -54,13 +52,10 @@ public struct Arguments {
     return found.first
   }
 
-  public func int(_ name: String, default fallback: Int, minimum: Int = 0) throws(CommandError)
-    -> Int
-  {
+  public func int(_ name: String, default fallback: Int, minimum: Int = 0) throws(CommandError) -> Int {
     guard let text = try single(name) else { return fallback }
     guard let value = Int(text), value >= minimum else {
-      throw .usage(
-        name + " needs a whole number of at least " + String(minimum) + ", not '" + text + "'")
+      throw .usage(name + " needs a whole number of at least " + String(minimum) + ", not '" + text + "'")
     }
     return value
   }

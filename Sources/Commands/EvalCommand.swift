@@ -24,12 +24,8 @@ enum EvalCommand {
     let parsed = try Arguments(
       arguments, valued: ["--inputs", "--labels", "--shape", "--output"], flags: ["--json"])
     let path = try parsed.positionals(["MODEL"])[0]
-    guard let inputsPath = try parsed.single("--inputs") else {
-      throw .usage("--inputs X.npy is required")
-    }
-    guard let labelsPath = try parsed.single("--labels") else {
-      throw .usage("--labels Y.npy is required")
-    }
+    guard let inputsPath = try parsed.single("--inputs") else { throw .usage("--inputs X.npy is required") }
+    guard let labelsPath = try parsed.single("--labels") else { throw .usage("--labels Y.npy is required") }
     let labelTensor: Tensor
     do { labelTensor = try Npy.read(labelsPath) } catch { throw CommandError(error) }
     guard labelTensor.dataType != .float, labelTensor.dataType != .double,
@@ -37,8 +33,7 @@ enum EvalCommand {
     else {
       throw .input(labelsPath + ": labels must be integers, not " + labelTensor.dataType.name)
     }
-    guard labelTensor.dims.count == 1 || (labelTensor.dims.count == 2 && labelTensor.dims[1] == 1)
-    else {
+    guard labelTensor.dims.count == 1 || (labelTensor.dims.count == 2 && labelTensor.dims[1] == 1) else {
       throw .input(labelsPath + ": labels must have shape [N], not " + dimsText(labelTensor.dims))
     }
     let reader: NpySampleReader
@@ -56,8 +51,7 @@ enum EvalCommand {
     guard inputNames.count == 1 else {
       throw .input(path + ": eval feeds one input, the model has " + String(inputNames.count))
     }
-    let sampleShape = SampleShape.fitted(
-      [1] + reader.shape.dropFirst(), to: model, input: inputNames[0])
+    let sampleShape = SampleShape.fitted([1] + reader.shape.dropFirst(), to: model, input: inputNames[0])
     var shapes = try ShapeOptions.parse(parsed.all("--shape"))
     if shapes[inputNames[0]] == nil { shapes[inputNames[0]] = sampleShape }
     let loaded = try LoadedModel.load(path, shapes: shapes)
@@ -71,13 +65,10 @@ enum EvalCommand {
     }
     let output = session.outputs[outputIndex]
     guard output.type.dataType == .float, let classes = output.type.shape.last, classes > 0 else {
-      throw .input(
-        path + ": output '" + output.name + "' must be float scores, not " + output.type.text)
+      throw .input(path + ": output '" + output.name + "' must be float scores, not " + output.type.text)
     }
     if output.type.count != classes {
-      throw .input(
-        path + ": output '" + output.name + "' must hold one row of scores, not " + output.type.text
-      )
+      throw .input(path + ": output '" + output.name + "' must hold one row of scores, not " + output.type.text)
     }
     var correct = 0
     for index in 0..<labels.count {
@@ -86,9 +77,7 @@ enum EvalCommand {
       guard var sample else { break }
       sample.dims = session.inputs[0].type.shape
       if sample.dataType == .double { sample = SampleShape.float32(sample) }
-      do { try session.setInput(0, sample) } catch {
-        throw .input(inputsPath + ": " + error.message)
-      }
+      do { try session.setInput(0, sample) } catch { throw .input(inputsPath + ": " + error.message) }
       session.run()
       let scores = output.pointer.assumingMemoryBound(to: Float.self)
       var best = 0
@@ -132,9 +121,7 @@ public enum SampleShape {
     tensor.bytes.withUnsafeBytes { source in
       bytes.withUnsafeMutableBytes { target in
         for index in 0..<tensor.count {
-          target.storeBytes(
-            of: Float(source.load(fromByteOffset: index * 8, as: Double.self)),
-            toByteOffset: index * 4, as: Float.self)
+          target.storeBytes(of: Float(source.load(fromByteOffset: index * 8, as: Double.self)), toByteOffset: index * 4, as: Float.self)
         }
       }
     }

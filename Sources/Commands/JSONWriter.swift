@@ -12,9 +12,7 @@ public struct JSONWriter {
 
   public mutating func string(_ key: String?, _ value: String) { element(key, quoted(value)) }
   public mutating func int(_ key: String?, _ value: Int) { element(key, String(value)) }
-  public mutating func bool(_ key: String?, _ value: Bool) {
-    element(key, value ? "true" : "false")
-  }
+  public mutating func bool(_ key: String?, _ value: Bool) { element(key, value ? "true" : "false") }
   public mutating func null(_ key: String?) { element(key, "null") }
   /// A number already formatted by the caller (floats are formatted where their precision is known).
   public mutating func raw(_ key: String?, _ value: String) { element(key, value) }
@@ -47,9 +45,7 @@ public struct JSONWriter {
       case 0x0D: result += "\\r"
       case 0x09: result += "\\t"
       case 0..<0x20:
-        let hex: [Character] = [
-          "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f",
-        ]
+        let hex: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
         result += "\\u00" + String(hex[Int(unit >> 4)]) + String(hex[Int(unit & 15)])
       default:
         result.unicodeScalars.append(scalar)

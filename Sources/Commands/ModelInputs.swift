@@ -26,8 +26,7 @@ struct ModelInputs {
     if found.numbered {
       if found.tensors.count > names.count {
         throw .input(
-          directory + ": has " + String(found.tensors.count) + " input files; the model has "
-            + String(names.count)
+          directory + ": has " + String(found.tensors.count) + " input files; the model has " + String(names.count)
             + " inputs")
       }
       for (index, tensor) in found.tensors.enumerated() { tensors[names[index]] = tensor }
@@ -40,17 +39,14 @@ struct ModelInputs {
     for tensor in found.tensors {
       guard names.contains(tensor.name) else {
         throw .input(
-          directory + "/" + tensor.name + ".npy: the model has no input '" + tensor.name
-            + "' (inputs: "
+          directory + "/" + tensor.name + ".npy: the model has no input '" + tensor.name + "' (inputs: "
             + names.joined(separator: ", ") + ")")
       }
       tensors[tensor.name] = tensor
     }
   }
 
-  private static func read(_ directory: String) throws(FormatError) -> (
-    numbered: Bool, tensors: [Tensor]
-  ) {
+  private static func read(_ directory: String) throws(FormatError) -> (numbered: Bool, tensors: [Tensor]) {
     if try FileBytes.list(directory).contains("input_0.pb") {
       return (true, try TestDataSet.load(directory).inputs)
     }
@@ -65,8 +61,7 @@ struct ModelInputs {
     let name = String(assignment[..<equals])
     let path = String(assignment[assignment.index(after: equals)...])
     guard names.contains(name) else {
-      throw .input(
-        "the model has no input '" + name + "' (inputs: " + names.joined(separator: ", ") + ")")
+      throw .input("the model has no input '" + name + "' (inputs: " + names.joined(separator: ", ") + ")")
     }
     do {
       var tensor = try TensorFile.read(path)

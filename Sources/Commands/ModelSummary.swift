@@ -25,8 +25,7 @@ struct ModelSummary {
 
   init(_ model: Model) {
     irVersion = model.irVersion
-    producer =
-      model.producerName + (model.producerVersion.isEmpty ? "" : " " + model.producerVersion)
+    producer = model.producerName + (model.producerVersion.isEmpty ? "" : " " + model.producerVersion)
     opsets = model.opsetImports
     let graph = model.graph
     var initializerNames = Set<String>()
@@ -41,8 +40,7 @@ struct ModelSummary {
     var constants = (count: 0, bytes: 0)
     Self.visit(graph, counts: &counts, nodes: &nodes, weights: &weights, constants: &constants)
     operators = counts.map { (name: $0.key, count: $0.value) }.sorted {
-      $0.count != $1.count
-        ? $0.count > $1.count : Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8))
+      $0.count != $1.count ? $0.count > $1.count : Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8))
     }
     nodeCount = nodes
     initializerCount = weights.count
@@ -53,8 +51,7 @@ struct ModelSummary {
 
   /// Counts nodes and weights of a graph and of the subgraphs in its attributes (If, Loop, Scan bodies).
   private static func visit(
-    _ graph: Graph, counts: inout [String: Int], nodes: inout Int,
-    weights: inout (count: Int, bytes: Int),
+    _ graph: Graph, counts: inout [String: Int], nodes: inout Int, weights: inout (count: Int, bytes: Int),
     constants: inout (count: Int, bytes: Int)
   ) {
     for tensor in graph.initializers {
@@ -73,9 +70,7 @@ struct ModelSummary {
         case .graph(let body):
           visit(body, counts: &counts, nodes: &nodes, weights: &weights, constants: &constants)
         case .graphs(let bodies):
-          for body in bodies {
-            visit(body, counts: &counts, nodes: &nodes, weights: &weights, constants: &constants)
-          }
+          for body in bodies { visit(body, counts: &counts, nodes: &nodes, weights: &weights, constants: &constants) }
         default: break
         }
       }
@@ -106,29 +101,22 @@ struct ModelSummary {
   func text(path: String, loadNanoseconds: UInt64) -> String {
     var lines: [String] = []
     lines.append("model: " + path)
-    lines.append(
-      "ir_version: " + String(irVersion) + (producer.isEmpty ? "" : "  producer: " + producer))
+    lines.append("ir_version: " + String(irVersion) + (producer.isEmpty ? "" : "  producer: " + producer))
     lines.append(
       "opsets: "
-        + opsets.map { ($0.domain.isEmpty ? "ai.onnx" : $0.domain) + " " + String($0.version) }
-        .joined(separator: ", "))
+        + opsets.map { ($0.domain.isEmpty ? "ai.onnx" : $0.domain) + " " + String($0.version) }.joined(separator: ", "))
     lines.append("inputs:")
     for value in inputs { lines.append("  " + Self.describe(value)) }
     lines.append("outputs:")
     for value in outputs { lines.append("  " + Self.describe(value)) }
-    lines.append(
-      "operators: " + String(nodeCount) + " nodes, " + String(operators.count) + " types")
+    lines.append("operators: " + String(nodeCount) + " nodes, " + String(operators.count) + " types")
     let width = operators.reduce(0) { max($0, $1.name.utf8.count) }
     for op in operators {
-      lines.append(
-        "  " + op.name + String(repeating: " ", count: width - op.name.utf8.count + 2)
-          + String(op.count))
+      lines.append("  " + op.name + String(repeating: " ", count: width - op.name.utf8.count + 2) + String(op.count))
     }
     lines.append(
-      "initializers: " + String(initializerCount) + " tensors, " + String(initializerBytes)
-        + " bytes")
-    lines.append(
-      "constants: " + String(constantCount) + " tensors, " + String(constantBytes) + " bytes")
+      "initializers: " + String(initializerCount) + " tensors, " + String(initializerBytes) + " bytes")
+    lines.append("constants: " + String(constantCount) + " tensors, " + String(constantBytes) + " bytes")
     lines.append("loaded in " + NumberFormat.duration(nanoseconds: loadNanoseconds))
     return lines.joined(separator: "\n") + "\n"
   }

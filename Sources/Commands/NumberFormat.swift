@@ -39,8 +39,7 @@ public enum NumberFormat {
     var fraction = String(text.dropFirst())
     while fraction.hasSuffix("0") { fraction.removeLast() }
     let mantissa = String(text.prefix(1)) + (fraction.isEmpty ? "" : "." + fraction)
-    let exponentText =
-      (exponent < 0 ? "-" : "+") + (abs(exponent) < 10 ? "0" : "") + String(abs(exponent))
+    let exponentText = (exponent < 0 ? "-" : "+") + (abs(exponent) < 10 ? "0" : "") + String(abs(exponent))
     return sign + mantissa + "e" + exponentText
   }
 
@@ -54,8 +53,7 @@ public enum NumberFormat {
     let fraction = String(scaled % scale)
     let sign = value < 0 && scaled != 0 ? "-" : ""
     if decimals == 0 { return sign + String(whole) }
-    return sign + String(whole) + "."
-      + String(repeating: "0", count: decimals - fraction.utf8.count) + fraction
+    return sign + String(whole) + "." + String(repeating: "0", count: decimals - fraction.utf8.count) + fraction
   }
 
   /// A duration in nanoseconds as `812 ns`, `41.3 us`, `1.27 ms` or `2.50 s`.

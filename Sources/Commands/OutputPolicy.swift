@@ -3,9 +3,7 @@ import ONNXFormat
 /// Nothing the user gave us is overwritten: an output may not be an input, and may replace an existing
 /// file only when asked to.
 public enum OutputPolicy {
-  public static func checkWritable(_ output: String, inputs: [String], force: Bool)
-    throws(CommandError)
-  {
+  public static func checkWritable(_ output: String, inputs: [String], force: Bool) throws(CommandError) {
     for input in inputs where input == output || FileBytes.sameFile(input, output) {
       throw .usage("refusing to overwrite the input " + input + " with the output")
     }

@@ -18,9 +18,7 @@ enum ResaveCommand {
     let parsed = try Arguments(arguments, valued: ["-o", "--output"], flags: ["--force"])
     let input = try parsed.positionals(["MODEL"])[0]
     let outputs = parsed.all("-o") + parsed.all("--output")
-    guard outputs.count == 1 else {
-      throw .usage(outputs.isEmpty ? "missing -o OUT.onnx" : "-o is given more than once")
-    }
+    guard outputs.count == 1 else { throw .usage(outputs.isEmpty ? "missing -o OUT.onnx" : "-o is given more than once") }
     let output = outputs[0]
     try OutputPolicy.checkWritable(output, inputs: [input], force: parsed.has("--force"))
     do {

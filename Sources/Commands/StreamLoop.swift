@@ -72,8 +72,7 @@ final class StreamLoop {
   private(set) var finished = false
 
   init(
-    session: Session, settings: StreamSettings, source: StreamSource, windowInput: Int,
-    printed: [(output: Int, name: String)],
+    session: Session, settings: StreamSettings, source: StreamSource, windowInput: Int, printed: [(output: Int, name: String)],
     feeds: [(output: Int, input: Int)], output: StreamSink, errors: StreamSink
   ) {
     self.session = session
@@ -91,8 +90,7 @@ final class StreamLoop {
     for entry in printed {
       let tensor = session.outputs[entry.output]
       let start = nameBytes.count
-      let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(
-        capacity: entry.name.utf8.count * 6 + 1)
+      let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: entry.name.utf8.count * 6 + 1)
       var escaped = ByteLine(scratch)
       escaped.jsonEscaped(Array(entry.name.utf8))
       nameBytes.append(contentsOf: Array(escaped.bytes))
@@ -100,15 +98,12 @@ final class StreamLoop {
       let count = min(tensor.type.count, settings.maxValues)
       printedOutputs.append(
         StreamPrinted(
-          pointer: UnsafeRawPointer(tensor.pointer), dataType: tensor.type.dataType, count: count,
-          nameStart: start,
+          pointer: UnsafeRawPointer(tensor.pointer), dataType: tensor.type.dataType, count: count, nameStart: start,
           nameEnd: nameBytes.count))
       if count == 1 && tensor.type.count == 1 {
         header += "," + Self.csvField(entry.name)
       } else {
-        for index in 0..<count {
-          header += "," + Self.csvField(entry.name + "[" + String(index) + "]")
-        }
+        for index in 0..<count { header += "," + Self.csvField(entry.name + "[" + String(index) + "]") }
       }
     }
     header += ",latency_us\n"
@@ -125,16 +120,13 @@ final class StreamLoop {
       let staging = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes), alignment: 16)
       to.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)  // fed inputs start at zero
       stagedFeeds.append(
-        StreamFeed(
-          source: UnsafeRawPointer(from.pointer), target: to.pointer, staging: staging,
-          byteCount: bytes))
+        StreamFeed(source: UnsafeRawPointer(from.pointer), target: to.pointer, staging: staging, byteCount: bytes))
     }
     self.feeds = stagedFeeds
 
     ring = UnsafeMutableBufferPointer<Float>.allocate(capacity: settings.window * channels)
     ring.initialize(repeating: 0)
-    context = UnsafeMutableBufferPointer<Float>.allocate(
-      capacity: max(1, settings.context * channels))
+    context = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, settings.context * channels))
     context.initialize(repeating: 0)  // zeros before the first window
     skipped = UnsafeMutableBufferPointer<Float>.allocate(capacity: channels)
     skipped.initialize(repeating: 0)
@@ -142,9 +134,7 @@ final class StreamLoop {
     // The longest line: the fixed fields, then per value at most 14 bytes ("-1.23457e-308") and a
     // separator, per output its name and punctuation.
     var capacity = 128
-    for entry in printedOutputs {
-      capacity += entry.nameEnd - entry.nameStart + 8 + entry.count * 24
-    }
+    for entry in printedOutputs { capacity += entry.nameEnd - entry.nameStart + 8 + entry.count * 24 }
     line = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
     line.initialize(repeating: 0)
   }
@@ -265,9 +255,7 @@ final class StreamLoop {
     session.run()
     let nanoseconds = oq_monotonic_ns() &- start
     histogram.add(nanoseconds: nanoseconds)
-    if let deadline = settings.deadlineMicroseconds, nanoseconds > UInt64(deadline) * 1000 {
-      overruns += 1
-    }
+    if let deadline = settings.deadlineMicroseconds, nanoseconds > UInt64(deadline) * 1000 { overruns += 1 }
 
     var text = ByteLine(line)
     format(&text, nanoseconds: nanoseconds)
@@ -277,8 +265,7 @@ final class StreamLoop {
       feeds[index].staging.copyMemory(from: feeds[index].source, byteCount: feeds[index].byteCount)
     }
     for index in 0..<feeds.count {
-      feeds[index].target.copyMemory(
-        from: UnsafeRawPointer(feeds[index].staging), byteCount: feeds[index].byteCount)
+      feeds[index].target.copyMemory(from: UnsafeRawPointer(feeds[index].staging), byteCount: feeds[index].byteCount)
     }
     let error = output.write(text.bytes)
     if error != 0 { writeError = error }
@@ -326,9 +313,7 @@ final class StreamLoop {
     text.byte(10)
   }
 
-  private func value(
-    _ text: inout ByteLine, _ pointer: UnsafeRawPointer, _ index: Int, _ type: DataType, json: Bool
-  ) {
+  private func value(_ text: inout ByteLine, _ pointer: UnsafeRawPointer, _ index: Int, _ type: DataType, json: Bool) {
     switch type {
     case .float:
       let value = pointer.load(fromByteOffset: index * 4, as: Float.self)
@@ -342,11 +327,7 @@ final class StreamLoop {
     case .int8: text.int(Int(pointer.load(fromByteOffset: index, as: Int8.self)))
     case .uint8: text.int(Int(pointer.load(fromByteOffset: index, as: UInt8.self)))
     case .bool:
-      if pointer.load(fromByteOffset: index, as: UInt8.self) != 0 {
-        text.text("true")
-      } else {
-        text.text("false")
-      }
+      if pointer.load(fromByteOffset: index, as: UInt8.self) != 0 { text.text("true") } else { text.text("false") }
     default: text.text(json ? "null" : "?")
     }
   }
@@ -356,12 +337,9 @@ final class StreamLoop {
   func finish() -> Int32 {
     var notes = ""
     if droppedFrames > 0 || source.partialFrameSamples > 0 {
-      notes +=
-        "stream: the input ended inside a window: dropped " + String(droppedFrames)
+      notes += "stream: the input ended inside a window: dropped " + String(droppedFrames)
         + (droppedFrames == 1 ? " trailing sample" : " trailing samples")
-      if settings.channels > 1 {
-        notes += " (frames of " + String(settings.channels) + " channels)"
-      }
+      if settings.channels > 1 { notes += " (frames of " + String(settings.channels) + " channels)" }
       if source.partialFrameSamples > 0 {
         notes += " and " + String(source.partialFrameSamples) + " values of an incomplete frame"
       }
@@ -371,48 +349,32 @@ final class StreamLoop {
       notes += "stream: cannot write the output: " + errnoText(writeError) + "\n"
     }
     if stopSignal != 0 {
-      notes +=
-        "stream: stopped by "
-        + (stopSignal == 2
-          ? "SIGINT" : stopSignal == 15 ? "SIGTERM" : "signal " + String(stopSignal))
+      notes += "stream: stopped by " + (stopSignal == 2 ? "SIGINT" : stopSignal == 15 ? "SIGTERM" : "signal " + String(stopSignal))
         + "\n"
     }
     var summary = "stream: " + String(windows) + (windows == 1 ? " window" : " windows")
     if windows > 0 {
-      summary +=
-        ", latency mean " + NumberFormat.fixed(histogram.meanMicroseconds, decimals: 1)
-        + " us, p99 "
+      summary += ", latency mean " + NumberFormat.fixed(histogram.meanMicroseconds, decimals: 1) + " us, p99 "
         + String(histogram.quantile(0.99)) + " us, max " + String(histogram.maxMicroseconds) + " us"
     }
     if let deadline = settings.deadlineMicroseconds {
-      summary +=
-        ", " + String(overruns) + (overruns == 1 ? " overrun" : " overruns") + " of the "
-        + String(deadline)
+      summary += ", " + String(overruns) + (overruns == 1 ? " overrun" : " overruns") + " of the " + String(deadline)
         + " us deadline"
     }
     summary += "\n"
     var problems: [String] = []
-    if source.malformedLines > 0 {
-      problems.append(String(source.malformedLines) + " malformed lines skipped")
-    }
+    if source.malformedLines > 0 { problems.append(String(source.malformedLines) + " malformed lines skipped") }
     if source.unparsableValues > 0 {
-      problems.append(
-        String(source.unparsableValues) + " values that are not numbers replaced with 0")
+      problems.append(String(source.unparsableValues) + " values that are not numbers replaced with 0")
     }
     if source.nonFiniteValues > 0 {
-      problems.append(
-        String(source.nonFiniteValues) + " non-finite or out-of-range values replaced with 0")
+      problems.append(String(source.nonFiniteValues) + " non-finite or out-of-range values replaced with 0")
     }
     if source.partialSampleBytes > 0 {
-      problems.append(
-        "the input ended inside a sample (" + String(source.partialSampleBytes) + " bytes dropped)")
+      problems.append("the input ended inside a sample (" + String(source.partialSampleBytes) + " bytes dropped)")
     }
-    if source.readError != 0 {
-      problems.append("a read error (" + errnoText(source.readError) + ")")
-    }
-    if !problems.isEmpty {
-      summary += "stream: input problems: " + problems.joined(separator: ", ") + "\n"
-    }
+    if source.readError != 0 { problems.append("a read error (" + errnoText(source.readError) + ")") }
+    if !problems.isEmpty { summary += "stream: input problems: " + problems.joined(separator: ", ") + "\n" }
     var text = notes + summary
     text.withUTF8 { _ = errors.write($0) }
     if stopSignal != 0 { return 128 + stopSignal }

@@ -100,11 +100,8 @@ final class StreamSource {
   private(set) var partialFrameSamples = 0
   private var problemsReported = 0
 
-  init(
-    fd: Int32, ownsDescriptor: Bool, label: String, format: StreamFormat, channels: Int,
-    scale: Double,
-    offset: Double, errors: StreamSink
-  ) {
+  init(fd: Int32, ownsDescriptor: Bool, label: String, format: StreamFormat, channels: Int, scale: Double,
+       offset: Double, errors: StreamSink) {
     self.fd = fd
     self.ownsDescriptor = ownsDescriptor
     let labelText = Array((label + ": ").utf8)
@@ -132,8 +129,7 @@ final class StreamSource {
 
   /// Values replaced or lines skipped, or the input ended inside a sample or on a read error.
   var hadProblems: Bool {
-    malformedLines > 0 || unparsableValues > 0 || nonFiniteValues > 0 || partialSampleBytes > 0
-      || readError != 0
+    malformedLines > 0 || unparsableValues > 0 || nonFiniteValues > 0 || partialSampleBytes > 0 || readError != 0
   }
 
   /// Decodes the next frame (`channels` values) into `frame`; false when the stream has ended (end
@@ -287,9 +283,7 @@ final class StreamSource {
 
   /// Parses one line `buffer[from..<to]` into `frame`; false when it holds no frame (blank, a
   /// `#` comment, or malformed and skipped).
-  private func parseLine(
-    from lineStart: Int, to lineEnd: Int, into frame: UnsafeMutablePointer<Float>
-  ) -> Bool {
+  private func parseLine(from lineStart: Int, to lineEnd: Int, into frame: UnsafeMutablePointer<Float>) -> Bool {
     var first = lineStart
     var last = lineEnd
     while first < last && Self.isSpace(buffer[first]) { first += 1 }

@@ -46,9 +46,7 @@ struct LatencyHistogram {
   }
 
   /// Mean latency in microseconds (from the exact sum of nanoseconds).
-  var meanMicroseconds: Double {
-    windows == 0 ? 0 : Double(sumNanoseconds) / Double(windows) / 1000
-  }
+  var meanMicroseconds: Double { windows == 0 ? 0 : Double(sumNanoseconds) / Double(windows) / 1000 }
 
   /// The `fraction` quantile (0.99 for p99), as the upper bound of its bucket but never above the
   /// maximum seen.

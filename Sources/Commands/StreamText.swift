@@ -52,12 +52,9 @@ struct ByteLine {
   }
 
   mutating func unsigned(_ value: UInt64) {
-    var digits:
-      (
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-      ) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+      (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     var remaining = value
     var length = 0
     withUnsafeMutableBytes(of: &digits) { raw in
@@ -210,9 +207,7 @@ enum DecimalParser {
       negative = bytes[0] == 45
       index = 1
     }
-    if let special = word(bytes + index, count: count - index) {
-      return negative ? -special : special
-    }
+    if let special = word(bytes + index, count: count - index) { return negative ? -special : special }
     var mantissa: UInt64 = 0
     var digitsKept = 0
     var dropped = 0  // integer digits beyond the 19 kept

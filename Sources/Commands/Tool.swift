@@ -45,9 +45,7 @@ public struct Tool {
       return 0
     }
     do {
-      if let extra = extraCommands.first(where: { $0.name == command }) {
-        return try extra.run(rest, console)
-      }
+      if let extra = extraCommands.first(where: { $0.name == command }) { return try extra.run(rest, console) }
       switch command {
       case "inspect": try InspectCommand.run(rest, console)
       case "resave": try ResaveCommand.run(rest, console)
@@ -61,9 +59,7 @@ public struct Tool {
       return 0
     } catch {
       console.error(name + " " + command + ": " + error.message + "\n")
-      if case .usage = error {
-        console.error("run '" + name + " " + command + " --help' for usage\n")
-      }
+      if case .usage = error { console.error("run '" + name + " " + command + " --help' for usage\n") }
       return error.exitCode
     }
   }
@@ -84,9 +80,7 @@ public struct Tool {
   func usage() -> String {
     var text = "usage: " + name + " COMMAND [ARGUMENTS]\n\ncommands:\n"
     for command in Self.commands + extraCommands.map({ ($0.name, $0.summary) }) {
-      text +=
-        "  " + command.name + String(repeating: " ", count: max(1, 10 - command.name.utf8.count))
-        + command.summary + "\n"
+      text += "  " + command.name + String(repeating: " ", count: max(1, 10 - command.name.utf8.count)) + command.summary + "\n"
     }
     text += "\nrun '" + name + " COMMAND --help' for a command's options\n"
     return text
@@ -104,8 +98,7 @@ public struct ExtraCommand {
   public var run: ([String], Console) throws(CommandError) -> Int32
 
   public init(
-    name: String, summary: String, usage: String,
-    run: @escaping ([String], Console) throws(CommandError) -> Int32
+    name: String, summary: String, usage: String, run: @escaping ([String], Console) throws(CommandError) -> Int32
   ) {
     self.name = name
     self.summary = summary
