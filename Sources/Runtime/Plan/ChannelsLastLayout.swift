@@ -49,15 +49,13 @@ enum ChannelsLastLayout {
     return true
   }
 
-  /// Whether the channels-last QLinearConv kernel takes this node: 2 spatial axes, weights known at
-  /// load, and one group or one group per channel (depthwise, one filter per channel).
+  /// Whether the channels-last QLinearConv kernel takes this node (its rule, on the weight
+  /// initializer's shape and the group attribute).
   static func supportsChannelsLast(_ node: Node, weightShapes: [String: [Int]]) -> Bool {
-    guard node.inputs.count >= 8, let w = weightShapes[node.inputs[3]], w.count == 4 else {
-      return false
-    }
+    guard node.inputs.count >= 8, let w = weightShapes[node.inputs[3]] else { return false }
     var group = 1
     if case .int(let value)? = node.attribute("group") { group = value }
-    return group == 1 || (w[1] == 1 && w[0] == group)
+    return IntegerChannelsLastOps.supportsChannelsLast(weightShape: w, group: group)
   }
 
   /// Where a node's tensor operands are, for the operators that are blind to layout.
