@@ -14,13 +14,14 @@
 /// On x86-64 with AVX-512 every step is one instruction (`vpmuldq`, `vpabsq`, `vplzcntq`, `vpsrlvq`,
 /// `vptestnmq`, `vpandnq` under the tie mask, `vpsravq`, ...): about 17 per 8 lanes, no branch per lane.
 ///
-/// The path covers every lane with -2^24 <= v < 2^24 once the parameters are normalised: a shift of 56 or
-/// more or a zero mantissa gives 0 for every accumulator (|v * scale| < 2^31 * 2^24 * 2^-56 = 1/2), and
-/// so does shift 62 for |v| <= 2^24 (|R| <= 2^48), so shifts are capped at 62 and zero mantissas get
-/// shift 62. Shifts from 18 on keep |result| <= 2^48 / 2^18 in int32, so the clamp is done on 32-bit
-/// lanes. A vector with a lane outside that, parameters with a shift below 18 (scales of 32 and more) or
-/// a mantissa outside 0..<2^24, or bounds `low - zeroPoint`, `high - zeroPoint` outside Int32 (where
-/// `quantize`'s saturation to Int32 would matter) goes lane by lane through `Requantizer.quantize`.
+/// The path covers every lane with -2^24 <= v < 2^24 once the parameters are normalised: a shift of 56
+/// or more or a zero mantissa gives 0 for every accumulator (|v * scale| < 2^31 * 2^24 * 2^-56 = 1/2),
+/// so lanes with such parameters get mantissa 0, shift 62 and a zeroed accumulator. Shifts from 18 on
+/// keep |result| <= 2^48 / 2^18 in int32, so the clamp is done on 32-bit lanes. A vector with a larger
+/// accumulator (a bias quantized with a near-zero weight scale) takes `requantizeWide`, still on
+/// vectors. Parameters with a shift below 18 (scales of 32 and more) or a mantissa outside 0..<2^24,
+/// or bounds `low - zeroPoint`, `high - zeroPoint` outside Int32 (where `quantize`'s saturation to
+/// Int32 would matter), go lane by lane through `Requantizer.quantize`.
 ///
 /// The functions on the hot path are `@_transparent`: the SIL inliner takes `@inline(__always)` callees
 /// of more than 64 blocks (SIMD code over 16 lanes is that large before LLVM vectorizes it) only into
@@ -30,6 +31,10 @@ extension IntegerLanes {
   /// The 16 requantizers of a vector, normalised for `exact` (see the extension's comment).
   struct RequantizerLanes {
     var mantissaLow, mantissaHigh, shiftLow, shiftHigh, biasLow, biasHigh: Wide
+    /// All ones in the lanes that compute, 0 in those whose every result is 0 (shift of 56 or more,
+    /// zero mantissa): their accumulators are zeroed, so that a large one (a bias quantized with a
+    /// near-zero scale, as an all-zero filter has) does not send the vector lane by lane.
+    var keep: Vector
     /// Whether every lane's parameters are in the exact path's range.
     var vector: Bool
 
@@ -37,12 +42,13 @@ extension IntegerLanes {
     @_transparent
     init(mantissas: Vector, shifts: Vector) {
       let maximum = Vector(repeating: 62)
-      let capped = shifts.replacing(with: maximum, where: shifts .> maximum)
-      let s = capped.replacing(with: maximum, where: mantissas .== Vector(repeating: 0))
+      let zero = (shifts .>= Vector(repeating: 56)) .| (mantissas .== Vector(repeating: 0))
+      keep = Vector(repeating: -1).replacing(with: 0, where: zero)
+      let s = shifts.replacing(with: maximum, where: zero)
       let shortShift = Vector(repeating: 0).replacing(with: 1, where: s .< Vector(repeating: 18))
       vector = !anyNonzero(shortShift | (mantissas & Vector(repeating: ~0xFF_FFFF)))
-      mantissaLow = widenLow(mantissas)
-      mantissaHigh = widenHigh(mantissas)
+      mantissaLow = widenLow(mantissas & keep)
+      mantissaHigh = widenHigh(mantissas & keep)
       shiftLow = widenLow(s)
       shiftHigh = widenHigh(s)
       let one = Wide(repeating: 1)
@@ -53,9 +59,12 @@ extension IntegerLanes {
     /// One requantizer for every lane.
     @_transparent
     init(_ requantizer: Requantizer) {
-      let m = requantizer.mantissa
-      let s = m == 0 ? 62 : min(requantizer.shift, 62)
-      vector = s >= 18 && m >= 0 && m < 1 << 24
+      let valid = requantizer.mantissa >= 0 && requantizer.mantissa < 1 << 24
+      let zero = requantizer.mantissa == 0 || requantizer.shift >= 56
+      let m = zero ? 0 : requantizer.mantissa
+      let s = zero ? 62 : requantizer.shift
+      keep = Vector(repeating: zero ? 0 : -1)
+      vector = valid && s >= 18
       mantissaLow = Wide(repeating: Int64(Int32(truncatingIfNeeded: m)))
       mantissaHigh = mantissaLow
       shiftLow = Wide(repeating: Int64(s))
@@ -69,10 +78,13 @@ extension IntegerLanes {
     func exact(_ v: Vector, zeroPoint: Int32, low: Int32, high: Int32) -> Vector? {
       let lower = Int64(low) &- Int64(zeroPoint)
       let upper = Int64(high) &- Int64(zeroPoint)
+      let v = v & keep
       // -2^24 <= v < 2^24: v + 2^24 has no bit from 25 on.
       let large = (v &+ Vector(repeating: 1 << 24)) & Vector(repeating: ~0x1FF_FFFF)
-      guard vector, lower >= Int64(Int32.min), upper <= Int64(Int32.max), !anyNonzero(large) else {
-        return nil
+      guard vector, lower >= Int64(Int32.min), upper <= Int64(Int32.max) else { return nil }
+      if anyNonzero(large) {
+        return IntegerLanes.requantizeWide(
+          v, self, lower: lower, upper: upper, zeroPoint: zeroPoint)
       }
       let r = join(
         IntegerLanes.roundTwice(widenLow(v), mantissaLow, shiftLow, biasLow),
@@ -99,14 +111,51 @@ extension IntegerLanes {
   /// `vpmuldq`).
   @_transparent
   static func roundTwice(_ v: Wide, _ m: Wide, _ s: Wide, _ bias: Wide) -> Wide {
-    let product = v &* m
-    // lzcnt is 64 for P = 0, taken as 0 by the shifts: the mask is then 2^40 - 1 and R is still 0.
-    let zeros = magnitude(product).leadingZeroBitCount
+    let rounded = roundToFloat32(v &* m)
+    return (rounded &+ bias &+ ((rounded &>> s) & Wide(repeating: 1))) &>> s
+  }
+
+  /// `x` rounded to 24 significant bits, half to even, in x's own units (a multiple of 2^d), for
+  /// |x| < 2^63 (the extension's comment).
+  @_transparent
+  static func roundToFloat32(_ x: Wide) -> Wide {
+    // lzcnt is 64 for x = 0, taken as 0 by the shifts: the mask is then 2^40 - 1 and the result still 0.
+    let zeros = magnitude(x).leadingZeroBitCount
     let mask = Wide(repeating: (1 << 40) - 1) &>> zeros
     let half = Wide(repeating: 1 << 39) &>> zeros
-    let t = product &+ half
+    let t = x &+ half
     let up = t & ~mask
-    let rounded = up.replacing(with: up & ~(half &+ half), where: (t & mask) .== Wide(repeating: 0))
+    return up.replacing(with: up & ~(half &+ half), where: (t & mask) .== Wide(repeating: 0))
+  }
+
+  /// The vectors with an accumulator outside -2^24..<2^24 (rare: a bias quantized with a tiny scale),
+  /// still on vectors: float32(v) rounded first (|v| <= 2^31, |float32(v)| <= 2^31 taken unsigned
+  /// by `vpmuludq`), the product (up to 2^55) rounded to 24 bits, the result (up to 2^37) clamped on
+  /// 64-bit lanes.
+  @inline(never)
+  static func requantizeWide(
+    _ v: Vector, _ lanes: RequantizerLanes, lower: Int64, upper: Int64, zeroPoint: Int32
+  ) -> Vector {
+    let lowerLanes = Wide(repeating: lower)
+    let upperLanes = Wide(repeating: upper)
+    let r = join(
+      clamp(
+        roundTwiceWide(widenLow(v), lanes.mantissaLow, lanes.shiftLow, lanes.biasLow), lowerLanes,
+        upperLanes),
+      clamp(
+        roundTwiceWide(widenHigh(v), lanes.mantissaHigh, lanes.shiftHigh, lanes.biasHigh),
+        lowerLanes, upperLanes))
+    return r &+ Vector(repeating: zeroPoint)
+  }
+
+  /// `roundTwice` for any int32 v: float32(v) first, its magnitude (at most 2^31) multiplied unsigned.
+  @_transparent
+  static func roundTwiceWide(_ v: Wide, _ m: Wide, _ s: Wide, _ bias: Wide) -> Wide {
+    let value = roundToFloat32(v)
+    let sign = value &>> 63
+    let unsigned = ((value ^ sign) &- sign) & Wide(repeating: 0xFFFF_FFFF)
+    let product = ((unsigned &* (m & Wide(repeating: 0xFF_FFFF))) ^ sign) &- sign
+    let rounded = roundToFloat32(product)
     return (rounded &+ bias &+ ((rounded &>> s) & Wide(repeating: 1))) &>> s
   }
 
@@ -116,6 +165,11 @@ extension IntegerLanes {
   static func requantize(
     _ v: Vector, _ requantizer: Requantizer, zeroPoint: Int32, low: Int32, high: Int32
   ) -> Vector {
+    let m = requantizer.mantissa
+    if m == 0 || (requantizer.shift >= 56 && m > 0 && m < 1 << 24) {
+      // Every result is 0 (see above): the zero point, clamped.
+      return Vector(repeating: min(max(zeroPoint, low), high))
+    }
     if let result = RequantizerLanes(requantizer).exact(
       v, zeroPoint: zeroPoint, low: low, high: high)
     {
