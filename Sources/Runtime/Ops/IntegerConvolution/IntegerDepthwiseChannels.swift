@@ -276,18 +276,25 @@ extension IntegerLanes {
   /// `IntegerConvolutionKernel.laneParameterCount`) for `requantize`.
   struct LaneRequantizers {
     var lanes: RequantizerLanes
+    var parameters: UnsafePointer<Int32>
     var requantizers: UnsafePointer<Requantizer>
     var count: Int
 
     @inline(__always)
     init(_ parameters: UnsafePointer<Int32>, _ requantizers: UnsafePointer<Requantizer>, count: Int)
     {
-      let raw = UnsafeRawPointer(parameters)
-      lanes = RequantizerLanes(
-        mantissas: raw.loadUnaligned(as: Vector.self),
-        shifts: raw.loadUnaligned(fromByteOffset: 64, as: Vector.self))
+      lanes = LaneRequantizers.load(parameters)
+      self.parameters = parameters
       self.requantizers = requantizers
       self.count = count
+    }
+
+    @_transparent
+    static func load(_ parameters: UnsafePointer<Int32>) -> RequantizerLanes {
+      let raw = UnsafeRawPointer(parameters)
+      return RequantizerLanes(
+        mantissas: raw.loadUnaligned(as: Vector.self),
+        shifts: raw.loadUnaligned(fromByteOffset: 64, as: Vector.self))
     }
 
     /// The 8-bit results of 16 accumulators, lane `i` through its own requantizer:
@@ -295,10 +302,27 @@ extension IntegerLanes {
     /// when the vector goes lane by lane).
     @_transparent
     func requantize(_ v: Vector, zeroPoint: Int32, low: Int32, high: Int32) -> Vector {
-      if let result = lanes.exact(v, zeroPoint: zeroPoint, low: low, high: high) { return result }
-      return requantizeEachLane(
-        v, requantizers, count: count, zeroPoint: zeroPoint, low: low, high: high)
+      if lanes.fits(v, zeroPoint: zeroPoint, low: low, high: high) {
+        return lanes.fast(v, zeroPoint: zeroPoint, low: low, high: high)
+      }
+      return requantizeSlow(
+        v, parameters, requantizers, count: count, zeroPoint: zeroPoint, low: low, high: high)
     }
+  }
+
+  /// The rare vectors outside the fast path: on vectors when `exact` takes them, else lane by lane.
+  @inline(never)
+  static func requantizeSlow(
+    _ v: Vector, _ parameters: UnsafePointer<Int32>, _ requantizers: UnsafePointer<Requantizer>,
+    count: Int, zeroPoint: Int32, low: Int32, high: Int32
+  ) -> Vector {
+    if let result = LaneRequantizers.load(parameters).exact(
+      v, zeroPoint: zeroPoint, low: low, high: high)
+    {
+      return result
+    }
+    return requantizeEachLane(
+      v, requantizers, count: count, zeroPoint: zeroPoint, low: low, high: high)
   }
 
   @inline(never)

@@ -63,7 +63,8 @@ extension IntegerLanes {
       let zero = requantizer.mantissa == 0 || requantizer.shift >= 56
       let m = zero ? 0 : requantizer.mantissa
       let s = zero ? 62 : requantizer.shift
-      keep = Vector(repeating: zero ? 0 : -1)
+      // Mantissa 0 alone gives the zeros (`requantize` returns before that): no lane to mask.
+      keep = Vector(repeating: -1)
       vector = valid && s >= 18
       mantissaLow = Wide(repeating: Int64(Int32(truncatingIfNeeded: m)))
       mantissaHigh = mantissaLow
@@ -73,27 +74,44 @@ extension IntegerLanes {
       biasHigh = biasLow
     }
 
-    /// The 16 results, or nil when a lane is outside the exact path (see the extension's comment).
+    /// Whether `fast` gives the 16 results: parameters and bounds in range, every accumulator in
+    /// -2^24..<2^24 (see the extension's comment).
     @_transparent
-    func exact(_ v: Vector, zeroPoint: Int32, low: Int32, high: Int32) -> Vector? {
+    func fits(_ v: Vector, zeroPoint: Int32, low: Int32, high: Int32) -> Bool {
       let lower = Int64(low) &- Int64(zeroPoint)
       let upper = Int64(high) &- Int64(zeroPoint)
-      let v = v & keep
       // -2^24 <= v < 2^24: v + 2^24 has no bit from 25 on.
-      let large = (v &+ Vector(repeating: 1 << 24)) & Vector(repeating: ~0x1FF_FFFF)
-      guard vector, lower >= Int64(Int32.min), upper <= Int64(Int32.max) else { return nil }
-      if anyNonzero(large) {
-        return IntegerLanes.requantizeWide(
-          v, self, lower: lower, upper: upper, zeroPoint: zeroPoint)
-      }
+      let large = ((v & keep) &+ Vector(repeating: 1 << 24)) & Vector(repeating: ~0x1FF_FFFF)
+      return vector && lower >= Int64(Int32.min) && upper <= Int64(Int32.max) && !anyNonzero(large)
+    }
+
+    /// The 16 results when `fits(v, ...)`.
+    @_transparent
+    func fast(_ v: Vector, zeroPoint: Int32, low: Int32, high: Int32) -> Vector {
+      let v = v & keep
       let r = join(
         IntegerLanes.roundTwice(widenLow(v), mantissaLow, shiftLow, biasLow),
         IntegerLanes.roundTwice(widenHigh(v), mantissaHigh, shiftHigh, biasHigh))
-      let lowerLanes = Vector(repeating: Int32(truncatingIfNeeded: lower))
-      let upperLanes = Vector(repeating: Int32(truncatingIfNeeded: upper))
+      let lowerLanes = Vector(repeating: low &- zeroPoint)
+      let upperLanes = Vector(repeating: high &- zeroPoint)
       let raised = r.replacing(with: lowerLanes, where: r .< lowerLanes)
       let clamped = raised.replacing(with: upperLanes, where: raised .> upperLanes)
       return clamped &+ Vector(repeating: zeroPoint)
+    }
+
+    /// The 16 results on vectors (`fast`, or `requantizeWide` for accumulators beyond 2^24), or nil
+    /// when the vector must go lane by lane (see the extension's comment). For the callers' slow
+    /// paths, out of line.
+    @inline(__always)
+    func exact(_ v: Vector, zeroPoint: Int32, low: Int32, high: Int32) -> Vector? {
+      let lower = Int64(low) &- Int64(zeroPoint)
+      let upper = Int64(high) &- Int64(zeroPoint)
+      guard vector, lower >= Int64(Int32.min), upper <= Int64(Int32.max) else { return nil }
+      if fits(v, zeroPoint: zeroPoint, low: low, high: high) {
+        return fast(v, zeroPoint: zeroPoint, low: low, high: high)
+      }
+      return IntegerLanes.requantizeWide(
+        v & keep, self, lower: lower, upper: upper, zeroPoint: zeroPoint)
     }
   }
 
@@ -132,7 +150,7 @@ extension IntegerLanes {
   /// still on vectors: float32(v) rounded first (|v| <= 2^31, |float32(v)| <= 2^31 taken unsigned
   /// by `vpmuludq`), the product (up to 2^55) rounded to 24 bits, the result (up to 2^37) clamped on
   /// 64-bit lanes.
-  @inline(never)
+  @inline(__always)
   static func requantizeWide(
     _ v: Vector, _ lanes: RequantizerLanes, lower: Int64, upper: Int64, zeroPoint: Int32
   ) -> Vector {
@@ -170,12 +188,11 @@ extension IntegerLanes {
       // Every result is 0 (see above): the zero point, clamped.
       return Vector(repeating: min(max(zeroPoint, low), high))
     }
-    if let result = RequantizerLanes(requantizer).exact(
-      v, zeroPoint: zeroPoint, low: low, high: high)
-    {
-      return result
+    let lanes = RequantizerLanes(requantizer)
+    if lanes.fits(v, zeroPoint: zeroPoint, low: low, high: high) {
+      return lanes.fast(v, zeroPoint: zeroPoint, low: low, high: high)
     }
-    return requantizeEachLane(v, requantizer, zeroPoint: zeroPoint, low: low, high: high)
+    return requantizeSlow(v, requantizer, zeroPoint: zeroPoint, low: low, high: high)
   }
 
   /// Per-lane requantizers, one output channel per lane (the channels-last kernels): lane i uses
@@ -186,20 +203,25 @@ extension IntegerLanes {
   static func requantize(
     _ v: Vector, mantissas: Vector, shifts: Vector, zeroPoint: Int32, low: Int32, high: Int32
   ) -> Vector {
-    if let result = RequantizerLanes(mantissas: mantissas, shifts: shifts).exact(
+    let lanes = RequantizerLanes(mantissas: mantissas, shifts: shifts)
+    if lanes.fits(v, zeroPoint: zeroPoint, low: low, high: high) {
+      return lanes.fast(v, zeroPoint: zeroPoint, low: low, high: high)
+    }
+    return requantizeSlow(
+      v, mantissas: mantissas, shifts: shifts, zeroPoint: zeroPoint, low: low, high: high)
+  }
+
+  /// The rare vectors outside the fast path, out of line to keep the callers' loops small (and their
+  /// parameters in registers): on vectors when `exact` takes them, else lane by lane.
+  @inline(never)
+  static func requantizeSlow(
+    _ v: Vector, _ requantizer: Requantizer, zeroPoint: Int32, low: Int32, high: Int32
+  ) -> Vector {
+    if let result = RequantizerLanes(requantizer).exact(
       v, zeroPoint: zeroPoint, low: low, high: high)
     {
       return result
     }
-    return requantizeEachLane(
-      v, mantissas: mantissas, shifts: shifts, zeroPoint: zeroPoint, low: low, high: high)
-  }
-
-  /// The rare vectors outside the exact path, out of line to keep the callers' loops small.
-  @inline(never)
-  static func requantizeEachLane(
-    _ v: Vector, _ requantizer: Requantizer, zeroPoint: Int32, low: Int32, high: Int32
-  ) -> Vector {
     var result = Vector()
     for lane in 0..<16 {
       result[lane] = requantizer.quantize(v[lane], zeroPoint: zeroPoint, low: low, high: high)
@@ -208,9 +230,14 @@ extension IntegerLanes {
   }
 
   @inline(never)
-  static func requantizeEachLane(
+  static func requantizeSlow(
     _ v: Vector, mantissas: Vector, shifts: Vector, zeroPoint: Int32, low: Int32, high: Int32
   ) -> Vector {
+    if let result = RequantizerLanes(mantissas: mantissas, shifts: shifts).exact(
+      v, zeroPoint: zeroPoint, low: low, high: high)
+    {
+      return result
+    }
     var result = Vector()
     for lane in 0..<16 {
       let requantizer = Requantizer(mantissa: Int64(mantissas[lane]), shift: Int(shifts[lane]))
