@@ -60,20 +60,11 @@ enum IntegerLanes {
       Int32(truncatingIfNeeded: b[6]), Int32(truncatingIfNeeded: b[7]))
   }
 
-  /// Stores the low byte of each lane at `pointer` (one `vpmovdb`). One vector store: 16 byte stores
-  /// came out as extracts and inserts where two of these follow each other.
+  /// Stores the low byte of each lane at `pointer` (one `vpmovdb`).
   @inline(__always)
   static func storeBytes(_ v: Vector, to pointer: UnsafeMutableRawPointer) {
-    let bytes = SIMD16<UInt8>(
-      UInt8(truncatingIfNeeded: v[0]), UInt8(truncatingIfNeeded: v[1]),
-      UInt8(truncatingIfNeeded: v[2]), UInt8(truncatingIfNeeded: v[3]),
-      UInt8(truncatingIfNeeded: v[4]), UInt8(truncatingIfNeeded: v[5]),
-      UInt8(truncatingIfNeeded: v[6]), UInt8(truncatingIfNeeded: v[7]),
-      UInt8(truncatingIfNeeded: v[8]), UInt8(truncatingIfNeeded: v[9]),
-      UInt8(truncatingIfNeeded: v[10]), UInt8(truncatingIfNeeded: v[11]),
-      UInt8(truncatingIfNeeded: v[12]), UInt8(truncatingIfNeeded: v[13]),
-      UInt8(truncatingIfNeeded: v[14]), UInt8(truncatingIfNeeded: v[15]))
-    pointer.storeBytes(of: bytes, as: SIMD16<UInt8>.self)
+    let bytes = pointer.assumingMemoryBound(to: UInt8.self)
+    for lane in 0..<16 { bytes[lane] = UInt8(truncatingIfNeeded: v[lane]) }
   }
 
   /// 16 values at `pointer` widened to int16, minus `zero`.

@@ -16,9 +16,9 @@
 ///
 /// The path covers every lane with -2^24 <= v < 2^24 once the parameters are normalised: a shift of 56
 /// or more or a zero mantissa gives 0 for every accumulator (|v * scale| < 2^31 * 2^24 * 2^-56 = 1/2),
-/// so lanes with such parameters get mantissa 0, shift 62 and a zeroed accumulator. Shifts from 18 on
-/// keep |result| <= 2^48 / 2^18 in int32, so the clamp is done on 32-bit lanes. A vector with a larger
-/// accumulator (a bias quantized with a near-zero weight scale) takes `requantizeWide`, still on
+/// so lanes with such parameters get mantissa 0, shift 62 and no limit on the accumulator. Shifts from
+/// 18 on keep |result| <= 2^48 / 2^18 in int32, so the clamp is done on 32-bit lanes. A vector with a
+/// larger accumulator (a bias quantized with a near-zero weight scale) takes `requantizeWide`, still on
 /// vectors. Parameters with a shift below 18 (scales of 32 and more) or a mantissa outside 0..<2^24,
 /// or bounds `low - zeroPoint`, `high - zeroPoint` outside Int32 (where `quantize`'s saturation to
 /// Int32 would matter), go lane by lane through `Requantizer.quantize`.
@@ -31,10 +31,11 @@ extension IntegerLanes {
   /// The 16 requantizers of a vector, normalised for `exact` (see the extension's comment).
   struct RequantizerLanes {
     var mantissaLow, mantissaHigh, shiftLow, shiftHigh, biasLow, biasHigh: Wide
-    /// All ones in the lanes that compute, 0 in those whose every result is 0 (shift of 56 or more,
-    /// zero mantissa): their accumulators are zeroed, so that a large one (a bias quantized with a
-    /// near-zero scale, as an all-zero filter has) does not send the vector lane by lane.
-    var keep: Vector
+    /// The bits an accumulator plus 2^24 must not have (`fits`): all from 25 on in the lanes that
+    /// compute, none in those whose every result is 0 (shift of 56 or more, zero mantissa; their
+    /// mantissa 0 gives the zeros whatever the accumulator), so that a large accumulator there (a bias
+    /// quantized with a near-zero scale, as an all-zero filter has) keeps the vector on the fast path.
+    var largeBits: Vector
     /// Whether every lane's parameters are in the exact path's range.
     var vector: Bool
 
@@ -43,12 +44,13 @@ extension IntegerLanes {
     init(mantissas: Vector, shifts: Vector) {
       let maximum = Vector(repeating: 62)
       let zero = (shifts .>= Vector(repeating: 56)) .| (mantissas .== Vector(repeating: 0))
-      keep = Vector(repeating: -1).replacing(with: 0, where: zero)
+      largeBits = Vector(repeating: ~0x1FF_FFFF).replacing(with: 0, where: zero)
       let s = shifts.replacing(with: maximum, where: zero)
       let shortShift = Vector(repeating: 0).replacing(with: 1, where: s .< Vector(repeating: 18))
       vector = !anyNonzero(shortShift | (mantissas & Vector(repeating: ~0xFF_FFFF)))
-      mantissaLow = widenLow(mantissas & keep)
-      mantissaHigh = widenHigh(mantissas & keep)
+      let m = mantissas.replacing(with: 0, where: zero)
+      mantissaLow = widenLow(m)
+      mantissaHigh = widenHigh(m)
       shiftLow = widenLow(s)
       shiftHigh = widenHigh(s)
       let one = Wide(repeating: 1)
@@ -63,8 +65,8 @@ extension IntegerLanes {
       let zero = requantizer.mantissa == 0 || requantizer.shift >= 56
       let m = zero ? 0 : requantizer.mantissa
       let s = zero ? 62 : requantizer.shift
-      // Mantissa 0 alone gives the zeros (`requantize` returns before that): no lane to mask.
-      keep = Vector(repeating: -1)
+      // Mantissa 0 alone gives the zeros (`requantize` returns before that): no lane to spare.
+      largeBits = Vector(repeating: ~0x1FF_FFFF)
       vector = valid && s >= 18
       mantissaLow = Wide(repeating: Int64(Int32(truncatingIfNeeded: m)))
       mantissaHigh = mantissaLow
@@ -81,14 +83,13 @@ extension IntegerLanes {
       let lower = Int64(low) &- Int64(zeroPoint)
       let upper = Int64(high) &- Int64(zeroPoint)
       // -2^24 <= v < 2^24: v + 2^24 has no bit from 25 on.
-      let large = ((v & keep) &+ Vector(repeating: 1 << 24)) & Vector(repeating: ~0x1FF_FFFF)
+      let large = (v &+ Vector(repeating: 1 << 24)) & largeBits
       return vector && lower >= Int64(Int32.min) && upper <= Int64(Int32.max) && !anyNonzero(large)
     }
 
     /// The 16 results when `fits(v, ...)`.
     @_transparent
     func fast(_ v: Vector, zeroPoint: Int32, low: Int32, high: Int32) -> Vector {
-      let v = v & keep
       let r = join(
         IntegerLanes.roundTwice(widenLow(v), mantissaLow, shiftLow, biasLow),
         IntegerLanes.roundTwice(widenHigh(v), mantissaHigh, shiftHigh, biasHigh))
@@ -110,8 +111,7 @@ extension IntegerLanes {
       if fits(v, zeroPoint: zeroPoint, low: low, high: high) {
         return fast(v, zeroPoint: zeroPoint, low: low, high: high)
       }
-      return IntegerLanes.requantizeWide(
-        v & keep, self, lower: lower, upper: upper, zeroPoint: zeroPoint)
+      return IntegerLanes.requantizeWide(v, self, lower: lower, upper: upper, zeroPoint: zeroPoint)
     }
   }
 
