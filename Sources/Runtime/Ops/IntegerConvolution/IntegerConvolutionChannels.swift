@@ -64,7 +64,8 @@ extension IntegerConvolutionKernel {
       for j in 0..<mg {
         let channel = g * mg + j
         let zero = zeroPoints.map { Int32(truncatingIfNeeded: $0[channel * zeroPointStride]) } ?? 0
-        let base = g * groupStride + (j / channelBlock) * quads * channelBlock * 4 + (j % channelBlock) * 4
+        let base =
+          g * groupStride + (j / channelBlock) * quads * channelBlock * 4 + (j % channelBlock) * 4
         for p in 0..<k {
           let value = Int32(truncatingIfNeeded: weights[channel * k + p]) - zero
           guard value >= -128 && value <= 127 else { return nil }
@@ -196,8 +197,13 @@ extension IntegerConvolutionKernel {
         IntegerLanes.storeBytes(q0, to: out)
         IntegerLanes.storeBytes(q1, to: out + 16)
       } else {
+        // A partial row (the plane's last): whole vectors while they fit, the rest byte by byte.
         let bytes = out.assumingMemoryBound(to: UInt8.self)
-        for lane in 0..<min(count, 16) { bytes[lane] = UInt8(truncatingIfNeeded: q0[lane]) }
+        if count >= 16 {
+          IntegerLanes.storeBytes(q0, to: out)
+        } else {
+          for lane in 0..<count { bytes[lane] = UInt8(truncatingIfNeeded: q0[lane]) }
+        }
         if count > 16 {
           let q1 = IntegerLanes.requantize(v1, requantizer, zeroPoint: yZero, low: low, high: high)
           for lane in 16..<count { bytes[lane] = UInt8(truncatingIfNeeded: q1[lane - 16]) }
@@ -234,8 +240,9 @@ extension IntegerConvolutionKernel {
     // (x + 128, so the zero point moves by 128 too).
     let dot = dotWeights.map { UnsafePointer($0.typed(Int8.self)) + g * dotGroupStride }
     let quads = (k + 3) / 4
-    let panel = (scratch + IntegerConvolutionKernel.accumulatorBytes + dotPanelOffset).assumingMemoryBound(
-      to: UInt8.self)
+    let panel = (scratch + IntegerConvolutionKernel.accumulatorBytes + dotPanelOffset)
+      .assumingMemoryBound(
+        to: UInt8.self)
     let signed = T.center == 0
     let zero = dot != nil && signed ? zeroPoint &+ 128 : zeroPoint
     var p = 0
@@ -256,7 +263,8 @@ extension IntegerConvolutionKernel {
       }
       if dot != nil {
         oq_pack_u8_panel(
-          UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self), stride * MemoryLayout<T>.stride,
+          UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self),
+          stride * MemoryLayout<T>.stride,
           Int32(k), signed ? 0x80 : 0, panel)
       }
       for b in blockRange ?? 0..<blocks {
@@ -264,7 +272,8 @@ extension IntegerConvolutionKernel {
           oq_u8s8_tile_8x32(panel, dot + b * quads * block * 4, Int32(quads), acc)
         } else {
           IntegerConvolutionKernel.channelTile(
-            source, aStride: stride * MemoryLayout<T>.stride, packed + b * k * block, k: k, into: acc)
+            source, aStride: stride * MemoryLayout<T>.stride, packed + b * k * block, k: k,
+            into: acc)
         }
         let rows = min(block, mg - b * block)
         for r in 0..<rows {
@@ -401,13 +410,16 @@ extension IntegerConvolutionKernel {
 
   /// Whether the channels path of this step is worth splitting across threads.
   var worthThreads: Bool {
-    batch * group * window.gridSize * outGroupChannels * inGroupChannels * window.taps >= IntegerConvolutionKernel.parallelWork
+    batch * group * window.gridSize * outGroupChannels * inGroupChannels * window.taps
+      >= IntegerConvolutionKernel.parallelWork
   }
 
   /// The task split of one image and group over `threads` threads: position parts by channel-block parts.
   func channelParts(threads: Int) -> (positions: Int, channels: Int) {
     let wanted = 2 * threads
-    let blocks = (outGroupChannels + IntegerConvolutionKernel.channelBlock - 1) / IntegerConvolutionKernel.channelBlock
+    let blocks =
+      (outGroupChannels + IntegerConvolutionKernel.channelBlock - 1)
+      / IntegerConvolutionKernel.channelBlock
     let tileWidth = IntegerConvolutionKernel.positionBlock
     if strategy == .pointwise {
       let tiles = (window.gridSize + tileWidth - 1) / tileWidth
@@ -416,7 +428,8 @@ extension IntegerConvolutionKernel {
     }
     let k = inGroupChannels * window.taps
     let gridRows = window.gridD * window.gridH
-    let chunks = (gridRows + IntegerConvolutionKernel.chunkRows(window: window, k: k) - 1)
+    let chunks =
+      (gridRows + IntegerConvolutionKernel.chunkRows(window: window, k: k) - 1)
       / IntegerConvolutionKernel.chunkRows(window: window, k: k)
     if window.gridSize >= 2 * tileWidth * wanted {
       // Enough positions: rows split finer than the chunks, whole channels.
@@ -433,7 +446,8 @@ extension IntegerConvolutionKernel {
     let bias: UnsafePointer<Int32>? = hasBias ? buffers.optionalInput(8, Int32.self) : nil
     withUnsafePointer(to: self) { kernel in
       withUnsafePointer(to: buffers) { buffersPointer in
-        var job = IntegerChannelJob(kernel: kernel, buffers: buffersPointer, image: UnsafeRawPointer(x))
+        var job = IntegerChannelJob(
+          kernel: kernel, buffers: buffersPointer, image: UnsafeRawPointer(x))
         job.zeroPoint = Int32(truncatingIfNeeded: zeroPoint)
         job.positionParts = parts.positions
         job.channelParts = parts.channels
@@ -444,12 +458,15 @@ extension IntegerConvolutionKernel {
             job.n = n
             job.g = g
             job.image = UnsafeRawPointer(x + (n * inChannels + g * cg) * window.imageSize)
-            ThreadPool.run(buffers.pool, tasks: parts.positions * parts.channels, context: &job) { context, task, thread in
+            ThreadPool.run(buffers.pool, tasks: parts.positions * parts.channels, context: &job) {
+              context, task, thread in
               let job = context.unsafelyUnwrapped.assumingMemoryBound(to: IntegerChannelJob.self)
               if job.pointee.signed {
-                job.pointee.kernel.pointee.channelTask(job, Int(task), thread: Int(thread), Int8.self)
+                job.pointee.kernel.pointee.channelTask(
+                  job, Int(task), thread: Int(thread), Int8.self)
               } else {
-                job.pointee.kernel.pointee.channelTask(job, Int(task), thread: Int(thread), UInt8.self)
+                job.pointee.kernel.pointee.channelTask(
+                  job, Int(task), thread: Int(thread), UInt8.self)
               }
             }
           }
@@ -464,24 +481,32 @@ extension IntegerConvolutionKernel {
     let job = jobPointer.pointee
     let buffers = job.buffers
     let scratch = buffers.pointee.threadScratch(thread)
-    let rowsBase = (scratch + IntegerConvolutionKernel.accumulatorBytes).assumingMemoryBound(to: T.self)
+    let rowsBase = (scratch + IntegerConvolutionKernel.accumulatorBytes).assumingMemoryBound(
+      to: T.self)
     let image = job.image.assumingMemoryBound(to: T.self)
     let output = buffers.pointee.outputs[0]
-    let blockCount = (outGroupChannels + IntegerConvolutionKernel.channelBlock - 1) / IntegerConvolutionKernel.channelBlock
+    let blockCount =
+      (outGroupChannels + IntegerConvolutionKernel.channelBlock - 1)
+      / IntegerConvolutionKernel.channelBlock
     let part = task / job.channelParts
-    let blocks = ThreadPool.range(task % job.channelParts, parts: job.channelParts, count: blockCount, unit: 1)
+    let blocks = ThreadPool.range(
+      task % job.channelParts, parts: job.channelParts, count: blockCount, unit: 1)
     if strategy == .pointwise {
       let positions = ThreadPool.range(
-        part, parts: job.positionParts, count: window.gridSize, unit: IntegerConvolutionKernel.positionBlock)
+        part, parts: job.positionParts, count: window.gridSize,
+        unit: IntegerConvolutionKernel.positionBlock)
       if positions.isEmpty || blocks.isEmpty { return }
       channelProduct(
-        image + positions.lowerBound, aStride: window.imageSize, count: positions.count, tail: rowsBase, image: job.n,
-        group: job.g, position0: positions.lowerBound, zeroPoint: job.zeroPoint, scratch: scratch, output: output,
+        image + positions.lowerBound, aStride: window.imageSize, count: positions.count,
+        tail: rowsBase, image: job.n,
+        group: job.g, position0: positions.lowerBound, zeroPoint: job.zeroPoint, scratch: scratch,
+        output: output,
         bias: job.bias, blocks: blocks)
       return
     }
     let k = inGroupChannels * window.taps
-    let rows = ThreadPool.range(part, parts: job.positionParts, count: window.gridD * window.gridH, unit: 1)
+    let rows = ThreadPool.range(
+      part, parts: job.positionParts, count: window.gridD * window.gridH, unit: 1)
     if rows.isEmpty || blocks.isEmpty { return }
     let chunk = IntegerConvolutionKernel.chunkRows(window: window, k: k)
     let stride = IntegerConvolutionKernel.chunkStride(window: window, k: k)
@@ -491,8 +516,10 @@ extension IntegerConvolutionKernel {
       let count = min(chunk, rows.upperBound - row)
       gather(image, rows: row..<row + count, zeroPoint: zeroPoint, into: rowsBase, stride: stride)
       channelProduct(
-        UnsafePointer(rowsBase), aStride: stride, count: count * window.gridW, tail: nil, image: job.n, group: job.g,
-        position0: row * window.gridW, zeroPoint: job.zeroPoint, scratch: scratch, output: output, bias: job.bias,
+        UnsafePointer(rowsBase), aStride: stride, count: count * window.gridW, tail: nil,
+        image: job.n, group: job.g,
+        position0: row * window.gridW, zeroPoint: job.zeroPoint, scratch: scratch, output: output,
+        bias: job.bias,
         blocks: blocks)
       row += count
     }

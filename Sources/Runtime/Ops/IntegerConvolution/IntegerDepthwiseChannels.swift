@@ -9,9 +9,9 @@
 /// 2. output (h, w) is `bias - x_zp * Σ_taps w + Σ_taps in[h * sH + kh * dH, w * sW + kw * dW] * w_tap`
 ///    (w being `w - w_zp`), a vector multiply-add per tap across the 16 channels, exact in int32 (the
 ///    sum `Σ (x - x_zp) * w + bias` modulo 2^32, as the reference wraps it);
-/// 3. each position's 16 sums go through 16 requantizers at once (`requantizeLanes`: the exact short path
-///    of `IntegerLanes.requantize` with one mantissa and shift per lane, lane by lane through
-///    `Requantizer.quantize` when a lane leaves it), into a `[position][16]` byte tile;
+/// 3. each position's 16 sums go through 16 requantizers at once (`IntegerLanes.RequantizerLanes`, the
+///    exact vector requantization with one mantissa and shift per lane, lane by lane through
+///    `Requantizer.quantize` in the rare cases it leaves), into a `[position][16]` byte tile;
 /// 4. the tile is transposed back into the 16 output planes.
 ///
 /// Chosen at load (`planDepthwiseChannels`) when the padded plane is small; the kernel's fields hold:
@@ -21,9 +21,8 @@
 extension IntegerConvolutionKernel {
   /// Channels per block: one vector of int32 lanes.
   static let depthwiseLanes = 16
-  /// Int32 values of per-lane requantizer parameters per block: 16 mantissas, 16 shifts, 16 exact-below
-  /// bounds, 16 saturation bounds, then 16 flags (lane 0 is 1 when the block may take the vector path).
-  static let laneParameterCount = 80
+  /// Int32 values of per-lane requantizer parameters per block: 16 mantissas, then 16 shifts.
+  static let laneParameterCount = 32
 
   /// Whether models loaded from now on may use the channels-innermost depthwise path, and the largest
   /// padded plane (positions) it takes. Tests change them to compare the paths.
@@ -32,8 +31,10 @@ extension IntegerConvolutionKernel {
 
   /// The padded extent the taps read: rows and columns from `-pad` on.
   static func paddedExtent(_ w: ConvWindow) -> (height: Int, width: Int) {
-    ((w.gridH - 1) * w.strideH + (w.kernelH - 1) * w.dilationH + 1,
-     (w.gridW - 1) * w.strideW + (w.kernelW - 1) * w.dilationW + 1)
+    (
+      (w.gridH - 1) * w.strideH + (w.kernelH - 1) * w.dilationH + 1,
+      (w.gridW - 1) * w.strideW + (w.kernelW - 1) * w.dilationW + 1
+    )
   }
 
   /// Plans the channels-innermost path when it applies (see the type's comment) and returns its scratch
@@ -44,7 +45,8 @@ extension IntegerConvolutionKernel {
   ) -> Int? {
     let w = plan.window
     guard allowDepthwiseChannels, plan.outGroupChannels == 1, plan.inGroupChannels == 1,
-      plan.outputKind == .int8 || plan.outputKind == .uint8, let requantizerStorage = plan.requantizers,
+      plan.outputKind == .int8 || plan.outputKind == .uint8,
+      let requantizerStorage = plan.requantizers,
       w.imageD == 1 && w.gridD == 1 && w.kernelD == 1
     else { return nil }
     let (height, width) = paddedExtent(w)
@@ -62,10 +64,13 @@ extension IntegerConvolutionKernel {
           Int32(truncatingIfNeeded: weights[channel * taps + tap]) - zero)
       }
     }
-    let parameters = laneParameters(UnsafePointer(requantizerStorage.typed(Requantizer.self)), channels: channels)
+    let parameters = laneParameters(
+      UnsafePointer(requantizerStorage.typed(Requantizer.self)), channels: channels)
     var offsets: [Int] = []
     for kh in 0..<w.kernelH {
-      for kw in 0..<w.kernelW { offsets.append((kh * w.dilationH * width + kw * w.dilationW) * lanes) }
+      for kw in 0..<w.kernelW {
+        offsets.append((kh * w.dilationH * width + kw * w.dilationW) * lanes)
+      }
     }
     plan.weights = Storage(values: filters)
     plan.channelSums = Storage(values: parameters)
@@ -73,7 +78,8 @@ extension IntegerConvolutionKernel {
     plan.phaseWidth = width
     plan.phaseStride = height * width
     // Padded plane (bytes), the tile of results, the transposed group.
-    return IntegerGemm.roundUp(height * width * lanes, 64) + IntegerGemm.roundUp(w.gridSize * lanes, 64) + 256
+    return IntegerGemm.roundUp(height * width * lanes, 64)
+      + IntegerGemm.roundUp(w.gridSize * lanes, 64) + 256
       + 64
   }
 
@@ -83,27 +89,15 @@ extension IntegerConvolutionKernel {
     let blocks = (channels + lanes - 1) / lanes
     var parameters = [Int32](repeating: 0, count: blocks * laneParameterCount)
     for block in 0..<blocks {
-      var vector: Int32 = 1
       let base = block * laneParameterCount
       for lane in 0..<lanes {
-        // Lanes past the channels repeat the block's first channel (their sums are 0).
+        // Lanes past the channels repeat the block's first channel (their sums are 0). Parameters
+        // outside Int32 stay outside the vector path's range when clamped.
         let channel = block * lanes + lane < channels ? block * lanes + lane : block * lanes
         let r = requantizers[channel]
-        if r.shift >= 56 || r.mantissa == 0 {
-          // Every result is 0 (see `IntegerLanes.requantize`): a zero mantissa gives it, exactly.
-          parameters[base + lane] = 0
-          parameters[base + 16 + lane] = 1
-          parameters[base + 32 + lane] = 1 << 24
-          parameters[base + 48 + lane] = 1
-          continue
-        }
-        if UInt(bitPattern: r.shift &- 1) >= 61 { vector = 0 }
-        parameters[base + lane] = Int32(truncatingIfNeeded: r.mantissa)
-        parameters[base + 16 + lane] = Int32(min(max(r.shift, 1), 61))
-        parameters[base + 32 + lane] = Int32(1) << Int32(min(r.mantissa.trailingZeroBitCount, 24))
-        parameters[base + 48 + lane] = Int32(1) << Int32(min(max(r.shift - 14, 0), 24))
+        parameters[base + lane] = Int32(clamping: r.mantissa)
+        parameters[base + 16 + lane] = Int32(clamping: r.shift)
       }
-      parameters[base + 64] = vector
     }
     return parameters
   }
@@ -161,7 +155,8 @@ extension IntegerConvolutionKernel {
             var c = from &- r &* imageW
             for i in 0..<16 {
               (padded + (origin &+ (r &* width &+ c) &* lanes)).storeBytes(
-                of: tile.loadUnaligned(fromByteOffset: i &* 16, as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+                of: tile.loadUnaligned(fromByteOffset: i &* 16, as: SIMD16<UInt8>.self),
+                as: SIMD16<UInt8>.self)
               c &+= 1
               if c == imageW {
                 c = 0
@@ -193,7 +188,8 @@ extension IntegerConvolutionKernel {
         }
         start &-= weightSum &* V(repeating: zero)
         let requantizer = IntegerLanes.LaneRequantizers(
-          parameters + block &* IntegerConvolutionKernel.laneParameterCount, requantizers + c0, count: count)
+          parameters + block &* IntegerConvolutionKernel.laneParameterCount, requantizers + c0,
+          count: count)
         var position = 0
         for gh in 0..<gridH {
           let rowBase = UnsafeRawPointer(padded + gh &* rowStep)
@@ -265,7 +261,8 @@ extension IntegerConvolutionKernel {
           let bytes = tile.assumingMemoryBound(to: UInt8.self)
           for lane in 0..<count {
             for p in 0..<positions {
-              (output + (lane &* positions &+ p)).storeBytes(of: bytes[p &* lanes &+ lane], as: UInt8.self)
+              (output + (lane &* positions &+ p)).storeBytes(
+                of: bytes[p &* lanes &+ lane], as: UInt8.self)
             }
           }
         }
@@ -278,98 +275,82 @@ extension IntegerLanes {
   /// 16 requantizers, one per lane, loaded once from their parameters (see
   /// `IntegerConvolutionKernel.laneParameterCount`) for `requantize`.
   struct LaneRequantizers {
-    var mantissaA, mantissaB, shiftA, shiftB, halfA, halfB, exactA, exactB: Wide
-    var bound: Vector
-    var vector: Bool
+    var lanes: RequantizerLanes
+    var parameters: UnsafePointer<Int32>
     var requantizers: UnsafePointer<Requantizer>
     var count: Int
 
     @inline(__always)
-    init(_ parameters: UnsafePointer<Int32>, _ requantizers: UnsafePointer<Requantizer>, count: Int) {
-      let raw = UnsafeRawPointer(parameters)
-      mantissaA = widen8(raw.loadUnaligned(as: SIMD8<Int32>.self))
-      mantissaB = widen8(raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self))
-      shiftA = widen8(raw.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self))
-      shiftB = widen8(raw.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
-      exactA = widen8(raw.loadUnaligned(fromByteOffset: 128, as: SIMD8<Int32>.self))
-      exactB = widen8(raw.loadUnaligned(fromByteOffset: 160, as: SIMD8<Int32>.self))
-      bound = raw.loadUnaligned(fromByteOffset: 192, as: Vector.self)
-      vector = raw.load(fromByteOffset: 256, as: Int32.self) != 0
-      let one = Wide(repeating: 1)
-      halfA = one &<< (shiftA &- one)
-      halfB = one &<< (shiftB &- one)
+    init(_ parameters: UnsafePointer<Int32>, _ requantizers: UnsafePointer<Requantizer>, count: Int)
+    {
+      lanes = LaneRequantizers.load(parameters)
+      self.parameters = parameters
       self.requantizers = requantizers
       self.count = count
     }
 
-    /// The 8-bit results of 16 accumulators, lane `i` through its own requantizer:
-    /// `min(max(requantizers[i].apply(v[i]) + zeroPoint, low), high)`, bit for bit.
-    ///
-    /// The result is monotone in the accumulator, and `bound = 2^(shift - 14)` (at most 2^24) gives
-    /// `bound * scale >= 512`: every accumulator past ±bound gives the saturated result of ±bound, so
-    /// the accumulators are first clamped to ±bound in int32 and the rest is the short exact path of
-    /// `IntegerLanes.requantize` on 64-bit lanes (`P = v * mantissa` more than |v| away from every
-    /// half-integer point, or exact in float32), the clamp to [low, high] back in int32. A vector with a
-    /// lane outside it (or a block whose shifts the path cannot take) goes lane by lane from the
-    /// unclamped sums (lanes from `count` on give 0).
-    @inline(__always)
-    func requantize(_ v: Vector, zeroPoint: Int32, low: Int32, high: Int32) -> Vector {
-      if vector {
-        let clamped = v.replacing(with: bound, where: v .> bound).replacing(
-          with: 0 &- bound, where: v .< 0 &- bound)
-        let one = Wide(repeating: 1)
-        let a = widenLow(clamped)
-        let b = widenHigh(clamped)
-        // 32-bit mantissas widened: the products are single `vpmuldq`s.
-        let pa = a &* mantissaA
-        let pb = b &* mantissaB
-        let ma = magnitude(a)
-        let mb = magnitude(b)
-        let da = magnitude((pa & (halfA &+ halfA &- one)) &- halfA)
-        let db = magnitude((pb & (halfB &+ halfB &- one)) &- halfB)
-        let limit = Wide(repeating: 1 << 24)
-        let unsafeA = ((ma .>= limit) .| (da .<= ma)) .& (ma .>= exactA)
-        let unsafeB = ((mb .>= limit) .| (db .<= mb)) .& (mb .>= exactB)
-        let flags = Wide(repeating: 0).replacing(with: 1, where: unsafeA .| unsafeB)
-        if flags[0] | flags[1] | flags[2] | flags[3] | flags[4] | flags[5] | flags[6] | flags[7] == 0 {
-          let ra = (pa &+ (halfA &- one &+ ((pa &>> shiftA) & one))) &>> shiftA
-          let rb = (pb &+ (halfB &- one &+ ((pb &>> shiftB) & one))) &>> shiftB
-          let r = join(ra, rb) &+ Vector(repeating: zeroPoint)
-          let lower = Vector(repeating: low)
-          let upper = Vector(repeating: high)
-          return r.replacing(with: lower, where: r .< lower).replacing(with: upper, where: r .> upper)
-        }
-      }
-      return requantizeEachLane(v, requantizers, count: count, zeroPoint: zeroPoint, low: low, high: high)
+    @_transparent
+    static func load(_ parameters: UnsafePointer<Int32>) -> RequantizerLanes {
+      let raw = UnsafeRawPointer(parameters)
+      return RequantizerLanes(
+        mantissas: raw.loadUnaligned(as: Vector.self),
+        shifts: raw.loadUnaligned(fromByteOffset: 64, as: Vector.self))
     }
+
+    /// The 8-bit results of 16 accumulators, lane `i` through its own requantizer:
+    /// `requantizers[i].quantize(v[i], zeroPoint:low:high:)`, bit for bit (lanes from `count` on give 0
+    /// when the vector goes lane by lane).
+    @_transparent
+    func requantize(_ v: Vector, zeroPoint: Int32, low: Int32, high: Int32) -> Vector {
+      if lanes.fits(v, zeroPoint: zeroPoint, low: low, high: high) {
+        return lanes.fast(v, zeroPoint: zeroPoint, low: low, high: high)
+      }
+      return requantizeSlow(
+        v, parameters, requantizers, count: count, zeroPoint: zeroPoint, low: low, high: high)
+    }
+  }
+
+  /// The rare vectors outside the fast path: on vectors when `exact` takes them, else lane by lane.
+  @inline(never)
+  static func requantizeSlow(
+    _ v: Vector, _ parameters: UnsafePointer<Int32>, _ requantizers: UnsafePointer<Requantizer>,
+    count: Int, zeroPoint: Int32, low: Int32, high: Int32
+  ) -> Vector {
+    if let result = LaneRequantizers.load(parameters).exact(
+      v, zeroPoint: zeroPoint, low: low, high: high)
+    {
+      return result
+    }
+    return requantizeEachLane(
+      v, requantizers, count: count, zeroPoint: zeroPoint, low: low, high: high)
   }
 
   @inline(never)
   static func requantizeEachLane(
-    _ v: Vector, _ requantizers: UnsafePointer<Requantizer>, count: Int, zeroPoint: Int32, low: Int32,
+    _ v: Vector, _ requantizers: UnsafePointer<Requantizer>, count: Int, zeroPoint: Int32,
+    low: Int32,
     high: Int32
   ) -> Vector {
     var result = Vector()
     for lane in 0..<count {
-      result[lane] = requantizers[lane].quantize(v[lane], zeroPoint: zeroPoint, low: low, high: high)
+      result[lane] = requantizers[lane].quantize(
+        v[lane], zeroPoint: zeroPoint, low: low, high: high)
     }
     return result
   }
 
   @inline(__always)
-  static func widen8(_ v: SIMD8<Int32>) -> Wide {
-    Wide(Int64(v[0]), Int64(v[1]), Int64(v[2]), Int64(v[3]), Int64(v[4]), Int64(v[5]), Int64(v[6]), Int64(v[7]))
-  }
-
-  @inline(__always)
   static func interleaveLow(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
-    SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+    SIMD16(
+      a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7]
+    )
   }
 
   @inline(__always)
   static func interleaveHigh(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
     SIMD16(
-      a[8], b[8], a[9], b[9], a[10], b[10], a[11], b[11], a[12], b[12], a[13], b[13], a[14], b[14], a[15], b[15])
+      a[8], b[8], a[9], b[9], a[10], b[10], a[11], b[11], a[12], b[12], a[13], b[13], a[14], b[14],
+      a[15], b[15])
   }
 
   /// Transposes the 16x16 bytes whose rows are at `source + i * stride` (rows from `rows` on repeat
@@ -384,22 +365,56 @@ extension IntegerLanes {
     @inline(__always) func row(_ i: Int) -> SIMD16<UInt8> {
       source.loadUnaligned(fromByteOffset: (i < rows ? i : 0) &* stride, as: SIMD16<UInt8>.self)
     }
-    var a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5), a6 = row(6), a7 = row(7)
-    var a8 = row(8), a9 = row(9), a10 = row(10), a11 = row(11), a12 = row(12), a13 = row(13)
-    var a14 = row(14), a15 = row(15)
+    var a1 = row(1)
+    var a2 = row(2)
+    var a3 = row(3)
+    var a4 = row(4)
+    var a5 = row(5)
+    var a6 = row(6)
+    var a7 = row(7)
+    var a8 = row(8)
+    var a9 = row(9)
+    var a10 = row(10)
+    var a11 = row(11)
+    var a12 = row(12)
+    var a13 = row(13)
+    var a14 = row(14)
+    var a15 = row(15)
     for _ in 0..<4 {
-      let b0 = interleaveLow(a0, a8), b1 = interleaveHigh(a0, a8)
-      let b2 = interleaveLow(a1, a9), b3 = interleaveHigh(a1, a9)
-      let b4 = interleaveLow(a2, a10), b5 = interleaveHigh(a2, a10)
-      let b6 = interleaveLow(a3, a11), b7 = interleaveHigh(a3, a11)
-      let b8 = interleaveLow(a4, a12), b9 = interleaveHigh(a4, a12)
-      let b10 = interleaveLow(a5, a13), b11 = interleaveHigh(a5, a13)
-      let b12 = interleaveLow(a6, a14), b13 = interleaveHigh(a6, a14)
-      let b14 = interleaveLow(a7, a15), b15 = interleaveHigh(a7, a15)
+      let b0 = interleaveLow(a0, a8)
+      let b1 = interleaveHigh(a0, a8)
+      let b2 = interleaveLow(a1, a9)
+      let b3 = interleaveHigh(a1, a9)
+      let b4 = interleaveLow(a2, a10)
+      let b5 = interleaveHigh(a2, a10)
+      let b6 = interleaveLow(a3, a11)
+      let b7 = interleaveHigh(a3, a11)
+      let b8 = interleaveLow(a4, a12)
+      let b9 = interleaveHigh(a4, a12)
+      let b10 = interleaveLow(a5, a13)
+      let b11 = interleaveHigh(a5, a13)
+      let b12 = interleaveLow(a6, a14)
+      let b13 = interleaveHigh(a6, a14)
+      let b14 = interleaveLow(a7, a15)
+      let b15 = interleaveHigh(a7, a15)
       (a0, a1, a2, a3, a4, a5, a6, a7) = (b0, b1, b2, b3, b4, b5, b6, b7)
       (a8, a9, a10, a11, a12, a13, a14, a15) = (b8, b9, b10, b11, b12, b13, b14, b15)
     }
-    r[0] = a0; r[1] = a1; r[2] = a2; r[3] = a3; r[4] = a4; r[5] = a5; r[6] = a6; r[7] = a7
-    r[8] = a8; r[9] = a9; r[10] = a10; r[11] = a11; r[12] = a12; r[13] = a13; r[14] = a14; r[15] = a15
+    r[0] = a0
+    r[1] = a1
+    r[2] = a2
+    r[3] = a3
+    r[4] = a4
+    r[5] = a5
+    r[6] = a6
+    r[7] = a7
+    r[8] = a8
+    r[9] = a9
+    r[10] = a10
+    r[11] = a11
+    r[12] = a12
+    r[13] = a13
+    r[14] = a14
+    r[15] = a15
   }
 }
