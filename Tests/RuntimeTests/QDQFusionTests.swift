@@ -479,24 +479,37 @@ final class QDQFusionTests: XCTestCase {
     XCTAssertEqual(
       QDQFusion.fuse(model.graph, opset: 13).nodes.map { $0.opType },
       ["QuantizeLinear", "QLinearConv", "MaxPool", "Reshape", "QLinearMatMul", "QLinearAdd", "DequantizeLinear"])
-    let session: Session
-    do {
-      session = try Session(model: model)
-    } catch {
-      if error.message.contains("not implemented yet") { throw XCTSkip("integer kernels not there yet: " + error.message) }
-      throw error
-    }
-    XCTAssertEqual(
-      session.plan.steps.map { $0.op },
-      [.quantizeLinear, .qlinearConv, .maxPool, .reshape, .qlinearMatMul, .qlinearAdd, .dequantizeLinear])
+    // In the model's layout, and channels-last (the convolution and the pool between transposes).
+    let plans: [(channelsLast: Bool, steps: [Operator])] = [
+      (false, [.quantizeLinear, .qlinearConv, .maxPool, .reshape, .qlinearMatMul, .qlinearAdd, .dequantizeLinear]),
+      (
+        true,
+        [
+          .quantizeLinear, .transpose, .qlinearConv, .nhwcMaxPool, .transpose, .reshape, .qlinearMatMul, .qlinearAdd,
+          .dequantizeLinear,
+        ]
+      ),
+    ]
+    for plan in plans {
+      let session: Session
+      do {
+        session = try Session(model: model, options: LoadOptions(channelsLast: plan.channelsLast))
+      } catch {
+        if error.message.contains("not implemented yet") {
+          throw XCTSkip("integer kernels not there yet: " + error.message)
+        }
+        throw error
+      }
+      XCTAssertEqual(session.plan.steps.map { $0.op }, plan.steps)
 
-    let x = session.inputs[0].pointer.assumingMemoryBound(to: Float.self)
-    for index in 0..<192 { x[index] = Float((index * 13) % 17 - 8) * 0.25 }
-    session.run()
-    let y = session.outputs[0].pointer.assumingMemoryBound(to: Float.self)
-    // ONNX Runtime 1.32 on the same QDQ graph (y_q; y = (y_q - 110) * 0.05).
-    let expected: [Float] = [104, 109, 113, 119, 124, 130, 134, 140, 144, 149].map { Float($0 - 110) * 0.05 }
-    XCTAssertEqual(Array(UnsafeBufferPointer(start: y, count: 10)), expected)
+      let x = session.inputs[0].pointer.assumingMemoryBound(to: Float.self)
+      for index in 0..<192 { x[index] = Float((index * 13) % 17 - 8) * 0.25 }
+      session.run()
+      let y = session.outputs[0].pointer.assumingMemoryBound(to: Float.self)
+      // ONNX Runtime 1.32 on the same QDQ graph (y_q; y = (y_q - 110) * 0.05).
+      let expected: [Float] = [104, 109, 113, 119, 124, 130, 134, 140, 144, 149].map { Float($0 - 110) * 0.05 }
+      XCTAssertEqual(Array(UnsafeBufferPointer(start: y, count: 10)), expected)
+    }
   }
 
   /// The QDQ form of Conv(3->4, 3x3, pads 1) + Relu + MaxPool 2x2 + Reshape [1, 64] + MatMul [64, 10] + Add,
