@@ -69,8 +69,7 @@ extension IntegerChannelsLastKernel {
       let baseH = gh * w.strideH - w.padH
       let baseW = gw * w.strideW - w.padW
       let columnInside = gw >= columns.lower && gw < columns.upper
-      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH
-      {
+      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH {
         let pixel = image + (baseH * w.imageW + baseW) * c
         for tap in 0..<taps { sources[tap * rows + r] = pixel + offsets[tap] }
       } else {
@@ -127,8 +126,7 @@ extension IntegerChannelsLastKernel {
 
   /// A short copy without a call: overlapping 8- or 4-byte moves up to 32 bytes, else `memcpy`.
   @inline(__always)
-  func copy(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int)
-  {
+  func copy(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int) {
     let from = UnsafeRawPointer(source)
     let to = UnsafeMutableRawPointer(destination)
     if count > 32 {
@@ -170,6 +168,7 @@ extension IntegerChannelsLastKernel {
       let parameters = values + v * stride
       let mantissas = parameters.loadUnaligned(as: V.self)
       let shifts = parameters.loadUnaligned(fromByteOffset: 64, as: V.self)
+      let rounding = IntegerLanes.RoundingLanes.load(parameters + 192)
       var constant = parameters.loadUnaligned(fromByteOffset: 128, as: V.self)
       if let bias = bias {
         for lane in 0..<16 where start + lane < m { constant[lane] &+= bias[start + lane] }
@@ -177,7 +176,8 @@ extension IntegerChannelsLastKernel {
       for r in 0..<rows {
         let sums = UnsafeRawPointer(acc + r * width + v * 16).loadUnaligned(as: V.self) &+ constant
         let q = IntegerLanes.requantize(
-          sums, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low, high: high)
+          sums, rounding, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low,
+          high: high)
         let out = y + r * m + start
         if m >= 16 {
           IntegerLanes.storeBytes(q, to: out)
