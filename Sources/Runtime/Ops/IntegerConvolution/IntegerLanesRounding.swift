@@ -68,7 +68,11 @@ extension IntegerLanes {
     init(_ requantizer: Requantizer) {
       let (m, s, valid) = RoundingLanes.normalised(requantizer.mantissa, Int64(requantizer.shift))
       let (r, k) = RoundingLanes.constants(s, valid: valid)
-      mantissaEven = Wide(repeating: m)
+      // The mantissa as given, not `m`: a value LLVM knows to lie in 0..<2^24 loses the shifts that
+      // make `requantize`'s products `vpmuldq` (it would take `vpmullq`). Where the lanes compute it
+      // is `m`; where all results are 0 (shift 62), |v * mantissa| < 2^55 still gives 0, not ambiguous;
+      // out of range, the mask sends the vector to the exact path.
+      mantissaEven = Wide(repeating: Int64(Int32(truncatingIfNeeded: requantizer.mantissa)))
       mantissaOdd = mantissaEven
       shiftEven = Wide(repeating: s)
       shiftOdd = shiftEven
