@@ -23,6 +23,12 @@
 /// or bounds `low - zeroPoint`, `high - zeroPoint` outside Int32 (where `quantize`'s saturation to
 /// Int32 would matter), go lane by lane through `Requantizer.quantize`.
 ///
+/// For 8-bit outputs, `requantize` first tries `RoundingLanes` (IntegerLanesRounding.swift): one
+/// rounding of the exact product, about 22 instructions per 16 lanes, with a per-lane test of the rare
+/// lanes (about one in 2^14) where it could differ from the double rounding; a vector with such a lane
+/// comes here (`requantizeSlow`, `exact`). `LaneRequantizers` (the NCHW depthwise kernel) still uses
+/// `fits` and `fast` directly.
+///
 /// The functions on the hot path are `@_transparent`: the SIL inliner takes `@inline(__always)` callees
 /// of more than 64 blocks (SIMD code over 16 lanes is that large before LLVM vectorizes it) only into
 /// callers of fewer than 64, so the requantization stayed a call, with its vectors passed through

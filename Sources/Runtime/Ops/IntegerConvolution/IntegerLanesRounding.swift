@@ -31,7 +31,7 @@ extension IntegerLanes {
     /// Per 64-bit lane (even int32 lanes, then odd ones): the mantissa, the shift,
     /// `2^(s-1) + 2^(s-15)` and the ambiguity mask `2^s - 2^(s-14)` (0 for parameters out of range).
     var mantissaEven, mantissaOdd, shiftEven, shiftOdd, roundEven, roundOdd, maskEven, maskOdd: Wide
-    /// As `RequantizerLanes.largeBits`: accumulators from 2^24 on are ambiguous, except in lanes whose
+    /// As `RequantizerLanes.largeBits`: accumulators outside -2^24..<2^24 are ambiguous, except in lanes whose
     /// every result is 0 (their mantissa is 0 here, which gives the 0 whatever the accumulator).
     var largeBits: Vector
 
