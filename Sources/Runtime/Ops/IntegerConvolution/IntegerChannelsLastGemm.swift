@@ -69,7 +69,8 @@ extension IntegerChannelsLastKernel {
       let baseH = gh * w.strideH - w.padH
       let baseW = gw * w.strideW - w.padW
       let columnInside = gw >= columns.lower && gw < columns.upper
-      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH {
+      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH
+      {
         let pixel = image + (baseH * w.imageW + baseW) * c
         for tap in 0..<taps { sources[tap * rows + r] = pixel + offsets[tap] }
       } else {
@@ -126,7 +127,8 @@ extension IntegerChannelsLastKernel {
 
   /// A short copy without a call: overlapping 8- or 4-byte moves up to 32 bytes, else `memcpy`.
   @inline(__always)
-  func copy(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int) {
+  func copy(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int)
+  {
     let from = UnsafeRawPointer(source)
     let to = UnsafeMutableRawPointer(destination)
     if count > 32 {
