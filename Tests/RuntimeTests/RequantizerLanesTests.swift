@@ -326,4 +326,116 @@ final class RequantizerLanesTests: XCTestCase {
       Vector(repeating: 12_582_911), nearOne, zeroPoint: 0, low: Int32.min, high: Int32.max)
     XCTAssertEqual(wide, Vector(repeating: 12_582_910))
   }
+
+  /// An accumulator v whose product with `m` (= odd * 2^k) has the low `s` bits `f` (a multiple of
+  /// 2^k) and `v * m / 2^s` near `near`, or nil when none is below 2^24 in magnitude.
+  private func accumulator(mantissa m: Int64, shift s: Int, low f: Int64, near: Int64) -> Int32? {
+    let k = m.trailingZeroBitCount
+    let odd = m >> Int64(k)
+    let e = s - k
+    guard e >= 1 && e <= 30 else { return nil }
+    let modulus = Int64(1) << Int64(e)
+    var inverse = odd  // Newton's iteration for odd^-1 mod 2^e
+    for _ in 0..<6 { inverse = (inverse &* (2 &- odd &* inverse)) & (modulus - 1) }
+    let v0 = ((f >> Int64(k)) &* inverse) & (modulus - 1)
+    // v = v0 + n 2^e keeps the low bits of v * m; v * odd / 2^e is the result.
+    let n = (near * modulus / odd - v0) / modulus
+    let v = v0 + n * modulus
+    guard v.magnitude < 1 << 24 else { return nil }
+    return Int32(v)
+  }
+
+  /// The single-rounding path's test of ambiguous lanes, at its edges: products whose low `s` bits lie
+  /// at `2^(s-1) + t` for t on, next to and around the bound `|t| <= 2^(s-16)` the double rounding needs
+  /// (results up to 511, where float32 drops up to s - 15 bits) and the test's window
+  /// `[-2^(s-15), 2^(s-15))`, exact ties, accumulators at 2^24 - 1 and 2^24, clamp windows at and
+  /// beyond ±512. Every lane within the bound must send its vector to the exact path; vectors whose lanes
+  /// all lie just outside the window must take the fast path.
+  func testSingleRoundingAmbiguityBound() {
+    var random = Random(state: 77)
+    let ranges: [(Int32, Int32, Int32)] = [
+      (128, 0, 255), (0, -128, 127), (-3, -128, 127), (255, 0, 255), (0, -512, 512),
+      (0, -511, 511), (5, -507, 517), (0, -513, 513), (0, -500, 500), (-1, -512, 511),
+    ]
+    var fastVectors = 0
+    var ambiguousLanes = 0
+    var outsideLanes = 0
+    for trial in 0..<20_000 {
+      // m = odd * 2^k with bit 23 set (a float32 significand with a short odd part), or a short m.
+      let odd = Int64.random(in: 0...127, using: &random) * 2 + 1
+      let k = trial % 8 == 0 ? 0 : 24 - (64 - odd.leadingZeroBitCount)
+      let m = odd << Int64(k)
+      let s = Int.random(in: max(18, k + 1)...min(55, k + 24), using: &random)
+      let requantizer = Requantizer(mantissa: m, shift: s)
+      let bound = Int64(1) << Int64(s - 16)
+      let window = Int64(1) << Int64(s - 15)
+      let step = Int64(1) << Int64(k)
+      // Offsets t from the half point: in the ambiguity bound (first), or just outside the window.
+      let inside: [Int64] = [0, bound, -bound, bound - step, -bound + step, step, -step, -window]
+      let outside: [Int64] = [window, window + step, -window - step, 2 * window, -2 * window, 3 * bound]
+      let edge = trial % 2 == 0
+      var v = Vector()
+      var ambiguous = false
+      for lane in 0..<16 {
+        let offsets = edge && lane == trial % 16 ? inside : outside
+        let t = offsets[Int.random(in: 0..<offsets.count, using: &random)]
+        let f = (Int64(1) << Int64(s - 1)) + t
+        // Results over the whole 9-bit range, both signs, the largest float32 steps near ±511.
+        let near = Int64.random(in: -520...520, using: &random)
+        guard f % step == 0, t.magnitude < Int64(1) << Int64(s - 2),
+          let acc = accumulator(mantissa: m, shift: s, low: f, near: near)
+        else {
+          v[lane] = Int32(near)
+          continue
+        }
+        v[lane] = acc
+        let p = Int64(acc) * m
+        let low = p & ((Int64(1) << Int64(s)) - 1)
+        XCTAssertEqual(low, f, "m \(m) s \(s) acc \(acc) t \(t)")
+        if t.magnitude <= bound && (p >> Int64(s)).magnitude < 512 {
+          ambiguous = true
+          ambiguousLanes += 1
+        }
+        if offsets == outside { outsideLanes += 1 }
+      }
+      // Accumulators at 2^24 - 1 and 2^24 in some vectors.
+      if trial % 16 == 1 { v[3] = (1 << 24) - 1 }
+      if trial % 16 == 3 { v[5] = -(1 << 24) }
+      if trial % 16 == 5 {
+        v[7] = 1 << 24
+        ambiguous = true
+      }
+      let range = ranges[trial % ranges.count]
+      let rounding = IntegerLanes.RoundingLanes(
+        mantissas: Vector(repeating: Int32(m)), shifts: Vector(repeating: Int32(s)))
+      let fast = rounding.requantize(v, zeroPoint: range.0, low: range.1, high: range.2)
+      if ambiguous {
+        XCTAssertNil(fast, "a lane within 2^(s-16) of the half point, s \(s), m \(m), v \(v)")
+      }
+      if fast != nil { fastVectors += 1 }
+      if !check(v, [Requantizer](repeating: requantizer, count: 16), range) { return }
+    }
+    XCTAssertGreaterThan(ambiguousLanes, 3_000)
+    print(
+      "single rounding: \(ambiguousLanes) lanes within the bound, \(outsideLanes) outside, \(fastVectors) fast vectors")
+    XCTAssertGreaterThan(outsideLanes, 100_000)
+    XCTAssertGreaterThan(fastVectors, 6_000, "vectors just outside the window on the fast path")
+  }
+
+  /// Clamp windows beyond [-512, 512] and parameters out of the fast path's range leave it.
+  func testSingleRoundingLeavesWideWindows() {
+    let rounding = IntegerLanes.RoundingLanes(Requantizer(Float(0.01)))
+    let v = Vector(repeating: 1000)
+    XCTAssertEqual(rounding.requantize(v, zeroPoint: 0, low: -128, high: 127), Vector(repeating: 10))
+    XCTAssertEqual(rounding.requantize(v, zeroPoint: 0, low: -512, high: 512), Vector(repeating: 10))
+    XCTAssertNil(rounding.requantize(v, zeroPoint: 0, low: -513, high: 512))
+    XCTAssertNil(rounding.requantize(v, zeroPoint: 0, low: -512, high: 513))
+    XCTAssertNil(rounding.requantize(v, zeroPoint: 1000, low: 0, high: 255))
+    XCTAssertNil(IntegerLanes.RoundingLanes(Requantizer(64)).requantize(v, zeroPoint: 0, low: 0, high: 255))
+    var shifts = Vector(repeating: 30)
+    shifts[9] = 17
+    XCTAssertNil(
+      IntegerLanes.RoundingLanes(mantissas: Vector(repeating: 0x80_0000), shifts: shifts).requantize(
+        v, zeroPoint: 0, low: 0, high: 255))
+  }
 }

@@ -170,6 +170,7 @@ extension IntegerChannelsLastKernel {
       let parameters = values + v * stride
       let mantissas = parameters.loadUnaligned(as: V.self)
       let shifts = parameters.loadUnaligned(fromByteOffset: 64, as: V.self)
+      let rounding = IntegerLanes.RoundingLanes.load(parameters + 192)
       var constant = parameters.loadUnaligned(fromByteOffset: 128, as: V.self)
       if let bias = bias {
         for lane in 0..<16 where start + lane < m { constant[lane] &+= bias[start + lane] }
@@ -177,7 +178,8 @@ extension IntegerChannelsLastKernel {
       for r in 0..<rows {
         let sums = UnsafeRawPointer(acc + r * width + v * 16).loadUnaligned(as: V.self) &+ constant
         let q = IntegerLanes.requantize(
-          sums, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low, high: high)
+          sums, rounding, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low,
+          high: high)
         let out = y + r * m + start
         if m >= 16 {
           IntegerLanes.storeBytes(q, to: out)

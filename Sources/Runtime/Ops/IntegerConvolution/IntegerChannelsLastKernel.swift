@@ -29,7 +29,8 @@ public struct IntegerChannelsLastKernel {
   /// when known at load, as quantizers write it).
   var runtimeBias = false
   /// 16-lane vectors covering the M output channels, the first channel of each (`Int`), and per vector
-  /// `laneValues` Int32: 16 mantissas, 16 shifts, 16 constants.
+  /// `laneValues` Int32: 16 mantissas, 16 shifts, 16 constants, then the requantization's per-lane
+  /// constants (`IntegerLanes.RoundingLanes`, `RoundingLanes.valueCount` Int32).
   var vectors = 0
   var starts: Storage?
   var lanes: Storage?
@@ -57,7 +58,7 @@ public struct IntegerChannelsLastKernel {
   /// Positions per gathered / multiplied chunk (a multiple of `OQ_NHWC_TILE_ROWS`).
   var chunkRows = 48
 
-  static let laneValues = 48
+  static let laneValues = 48 + IntegerLanes.RoundingLanes.valueCount
 
   init(
     batch: Int, inChannels: Int, outChannels: Int, window: ConvWindow, xSigned: Bool, ySigned: Bool,
@@ -188,6 +189,11 @@ public struct IntegerChannelsLastKernel {
         values[base + 16 + lane] = Int32(truncatingIfNeeded: r.shift)
         values[base + 32 + lane] = (bias?[channel] ?? 0) &- zero &* sums[channel]
       }
+      let base = v * IntegerChannelsLastKernel.laneValues
+      var mantissas = IntegerLanes.Vector()
+      var shifts = IntegerLanes.Vector()
+      for lane in 0..<16 { (mantissas[lane], shifts[lane]) = (values[base + lane], values[base + 16 + lane]) }
+      IntegerLanes.RoundingLanes(mantissas: mantissas, shifts: shifts).store(into: &values, at: base + 48)
     }
     lanes = Storage(values: values)
     chunkRows = min(48, IntegerGemm.roundUp(batch * window.gridSize, Int(OQ_NHWC_TILE_ROWS)))

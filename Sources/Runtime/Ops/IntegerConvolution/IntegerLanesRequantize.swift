@@ -23,6 +23,12 @@
 /// or bounds `low - zeroPoint`, `high - zeroPoint` outside Int32 (where `quantize`'s saturation to
 /// Int32 would matter), go lane by lane through `Requantizer.quantize`.
 ///
+/// For 8-bit outputs, `requantize` first tries `RoundingLanes` (IntegerLanesRounding.swift): one
+/// rounding of the exact product, about 22 instructions per 16 lanes, with a per-lane test of the rare
+/// lanes (about one in 2^14) where it could differ from the double rounding; a vector with such a lane
+/// comes here (`requantizeSlow`, `exact`). `LaneRequantizers` (the NCHW depthwise kernel) still uses
+/// `fits` and `fast` directly.
+///
 /// The functions on the hot path are `@_transparent`: the SIL inliner takes `@inline(__always)` callees
 /// of more than 64 blocks (SIMD code over 16 lanes is that large before LLVM vectorizes it) only into
 /// callers of fewer than 64, so the requantization stayed a call, with its vectors passed through
@@ -188,27 +194,32 @@ extension IntegerLanes {
       // Every result is 0 (see above): the zero point, clamped.
       return Vector(repeating: min(max(zeroPoint, low), high))
     }
-    let lanes = RequantizerLanes(requantizer)
-    if lanes.fits(v, zeroPoint: zeroPoint, low: low, high: high) {
-      return lanes.fast(v, zeroPoint: zeroPoint, low: low, high: high)
+    if let q = RoundingLanes(requantizer).requantize(v, zeroPoint: zeroPoint, low: low, high: high) {
+      return q
     }
     return requantizeSlow(v, requantizer, zeroPoint: zeroPoint, low: low, high: high)
   }
 
   /// Per-lane requantizers, one output channel per lane (the channels-last kernels): lane i uses
   /// `Requantizer(mantissa: mantissas[i], shift: shifts[i])`, bit for bit `Requantizer.quantize`.
-  /// Everything derived from `mantissas` and `shifts` is loop-invariant: inlined in a loop over
-  /// vectors of the same channels, it is computed once.
+  /// `rounding` is `RoundingLanes(mantissas: mantissas, shifts: shifts)`, computed at load.
   @_transparent
+  static func requantize(
+    _ v: Vector, _ rounding: RoundingLanes, mantissas: Vector, shifts: Vector, zeroPoint: Int32,
+    low: Int32, high: Int32
+  ) -> Vector {
+    if let q = rounding.requantize(v, zeroPoint: zeroPoint, low: low, high: high) { return q }
+    return requantizeSlow(
+      v, mantissas: mantissas, shifts: shifts, zeroPoint: zeroPoint, low: low, high: high)
+  }
+
+  /// As above, the per-lane constants computed here (tests; kernels keep them from their load).
   static func requantize(
     _ v: Vector, mantissas: Vector, shifts: Vector, zeroPoint: Int32, low: Int32, high: Int32
   ) -> Vector {
-    let lanes = RequantizerLanes(mantissas: mantissas, shifts: shifts)
-    if lanes.fits(v, zeroPoint: zeroPoint, low: low, high: high) {
-      return lanes.fast(v, zeroPoint: zeroPoint, low: low, high: high)
-    }
-    return requantizeSlow(
-      v, mantissas: mantissas, shifts: shifts, zeroPoint: zeroPoint, low: low, high: high)
+    requantize(
+      v, RoundingLanes(mantissas: mantissas, shifts: shifts), mantissas: mantissas, shifts: shifts,
+      zeroPoint: zeroPoint, low: low, high: high)
   }
 
   /// The rare vectors outside the fast path, out of line to keep the callers' loops small (and their
