@@ -33,15 +33,23 @@ extension IntegerChannelsLastKernel {
         oq_nhwc_u8s8_conv(
           sources, Int32(rows), Int32(taps), Int32(tapBytes / 4),
           UnsafePointer(weights.unsafelyUnwrapped.typed(Int8.self)), Int32(vectors), acc,
-          vectors * 16,
+          accumulatorStride,
           xSigned ? 1 : 0)
       } else {
         portableProduct(sources, rows: rows, taps: taps, tapBytes: tapBytes, into: acc, T.self)
       }
-      storeRows(acc, rows: rows, into: y + p * outChannels, bias: bias)
+      if flatOutput {
+        storeFlat(acc, count: rows * outChannels, into: y + p * outChannels, bias: bias)
+      } else {
+        storeRows(acc, rows: rows, into: y + p * outChannels, bias: bias)
+      }
       p += rows
     }
   }
+
+  /// Int32 from one position's accumulators to the next: M with flat output (rows are stored in
+  /// increasing order, each overwriting the previous one's lanes past M), else the vectors' lanes.
+  var accumulatorStride: Int { flatOutput ? outChannels : vectors * 16 }
 
   /// Step 1 for the positions `positions`: `sources[tap * rows + r]` or, gathered, row r at
   /// `gather + r * kPadded` (`sources[r]` pointing at it, zeros past k).
@@ -69,8 +77,7 @@ extension IntegerChannelsLastKernel {
       let baseH = gh * w.strideH - w.padH
       let baseW = gw * w.strideW - w.padW
       let columnInside = gw >= columns.lower && gw < columns.upper
-      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH
-      {
+      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH {
         let pixel = image + (baseH * w.imageW + baseW) * c
         for tap in 0..<taps { sources[tap * rows + r] = pixel + offsets[tap] }
       } else {
@@ -127,8 +134,7 @@ extension IntegerChannelsLastKernel {
 
   /// A short copy without a call: overlapping 8- or 4-byte moves up to 32 bytes, else `memcpy`.
   @inline(__always)
-  func copy(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int)
-  {
+  func copy(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int) {
     let from = UnsafeRawPointer(source)
     let to = UnsafeMutableRawPointer(destination)
     if count > 32 {
@@ -217,6 +223,7 @@ extension IntegerChannelsLastKernel {
     typealias V = IntegerLanes.Vector
     let width = vectors * 16
     let second = vector + 1 < vectors ? 16 : 0
+    let stride = accumulatorStride
     let count = min(4, rows - row)
     var a00 = V()
     var a01 = V()
@@ -259,8 +266,8 @@ extension IntegerChannelsLastKernel {
         pw += width * 2
       }
     }
-    let out = UnsafeMutableRawPointer(acc + row * width + vector * 16)
-    let rowBytes = width * 4
+    let out = UnsafeMutableRawPointer(acc + row * stride + vector * 16)
+    let rowBytes = stride * 4
     out.storeBytes(of: a00, as: V.self)
     if second != 0 { out.storeBytes(of: a01, toByteOffset: 64, as: V.self) }
     if count > 1 {

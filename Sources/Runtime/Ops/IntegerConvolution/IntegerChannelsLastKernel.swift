@@ -56,6 +56,14 @@ public struct IntegerChannelsLastKernel {
   var zeroRow: Storage?
   /// Positions per gathered / multiplied chunk (a multiple of `OQ_NHWC_TILE_ROWS`).
   var chunkRows = 48
+  /// Flat lanes (IntegerChannelsLastFlat.swift): the depthwise path along rows, the group-1 output
+  /// stage for M < 16; `flatPeriod` vectors of `laneValues` in `flatLanes`, `[flatPeriod][taps][16]`
+  /// int16 in `flatWeights`.
+  var flatDepthwise = false
+  var flatOutput = false
+  var flatPeriod = 1
+  var flatLanes: Storage?
+  var flatWeights: Storage?
 
   static let laneValues = 48
 
@@ -92,6 +100,9 @@ public struct IntegerChannelsLastKernel {
     self.starts = Storage(values: starts)
     k = depthwise ? taps : taps * c
     kPadded = depthwise ? 0 : IntegerGemm.roundUp(k, 4)
+    flatDepthwise =
+      depthwise && window.strideW == 1 && IntegerChannelsLastKernel.allowFlatDepthwise
+    flatOutput = !depthwise && m < 16
     gathered = !depthwise && c % 4 != 0
     // w' of channel `channel` at k = (tap, c).
     func value(_ channel: Int, _ kk: Int) -> Int {
@@ -165,8 +176,9 @@ public struct IntegerChannelsLastKernel {
       let reachesOut =
         w.padH > 0 || w.padW > 0 || paddedHeight > w.padH + w.imageH
         || paddedWidth > w.padW + w.imageW
+      // The flat path reads padded rows always: the whole image in one copy when it fits.
       paddedCopy =
-        reachesOut && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
+        (reachesOut || flatDepthwise) && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
       var padded: [Int] = []
       for kh in 0..<w.kernelH {
         for kw in 0..<w.kernelW {
@@ -190,6 +202,19 @@ public struct IntegerChannelsLastKernel {
       }
     }
     lanes = Storage(values: values)
+    var mantissas = [Int32](repeating: 0, count: m)
+    var shifts = [Int32](repeating: 0, count: m)
+    var constants = [Int32](repeating: 0, count: m)
+    for channel in 0..<m {
+      mantissas[channel] = Int32(truncatingIfNeeded: requantizers[channel].mantissa)
+      shifts[channel] = Int32(truncatingIfNeeded: requantizers[channel].shift)
+      constants[channel] = (bias?[channel] ?? 0) &- zero &* sums[channel]
+    }
+    var flat: [Int] = []
+    if flatDepthwise {
+      for channel in 0..<m { for tap in 0..<taps { flat.append(value(channel, tap)) } }
+    }
+    packFlat(mantissas: mantissas, shifts: shifts, constants: constants, weights: flat)
     chunkRows = min(48, IntegerGemm.roundUp(batch * window.gridSize, Int(OQ_NHWC_TILE_ROWS)))
   }
 
@@ -201,12 +226,17 @@ public struct IntegerChannelsLastKernel {
     return IntegerGemm.roundUp(count * 8, 64)
   }
   /// Sums before the output stage: `chunkRows` positions (depthwise: an output row and 3 spare).
+  /// (Flat: the row's elements and a vector of slack.)
   var accumulatorBytes: Int {
-    IntegerGemm.roundUp((depthwise ? window.gridW + 3 : chunkRows) * vectors * 64, 64)
+    let flat = flatDepthwise ? window.gridW * inChannels + 16 : 0
+    let rows = (depthwise ? window.gridW + 3 : chunkRows) * vectors * 64 + (flatOutput ? 64 : 0)
+    return IntegerGemm.roundUp(max(flat * 4, rows), 64)
   }
   var gatherBytes: Int { gathered ? IntegerGemm.roundUp(chunkRows * kPadded, 64) : 0 }
+  /// The padded image (flat: with a vector of slack), or the flat path's padded kernel rows.
   var paddedBytes: Int {
-    paddedCopy ? IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels, 64) : 0
+    if paddedCopy { return IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels + 16, 64) }
+    return flatDepthwise ? window.kernelH * flatRowBytes : 0
   }
   var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes }
 
@@ -260,7 +290,9 @@ public struct IntegerChannelsLastKernel {
   func runPart<T: IntegerGemmElement>(
     _ buffers: StepBuffers, _ range: Range<Int>, scratch: UnsafeMutableRawPointer, _ type: T.Type
   ) {
-    if depthwise {
+    if flatDepthwise {
+      runFlatDepthwise(buffers, rows: range, scratch: scratch, T.self)
+    } else if depthwise {
       runDepthwise(buffers, rows: range, scratch: scratch, T.self)
     } else {
       runGemm(buffers, positions: range, scratch: scratch, T.self)
