@@ -300,6 +300,25 @@ final class IntegerChannelsLastTests: XCTestCase {
     XCTAssertEqual(depthwise?.flatPeriod, 1)
   }
 
+  /// C not a multiple of 4: kernel rows read in place (row taps), and whole gathered rows of A.
+  func testRowTapsAndGatheredRows() throws {
+    let cases = [
+      Case(
+        inChannels: 3, outChannels: 16, spatial: [11, 12], kernel: [3, 3], strides: [2, 2],
+        pads: [0, 0, 1, 1]),
+      Case(
+        inChannels: 1, outChannels: 64, spatial: [15, 10], kernel: [10, 4], strides: [2, 2],
+        pads: [4, 1, 5, 1]),
+      Case(inChannels: 6, outChannels: 20, spatial: [5, 6], kernel: [2, 3], pads: [1, 2, 0, 1]),
+      Case(batch: 2, inChannels: 7, outChannels: 24, spatial: [4, 4], kernel: [1, 1]),
+      Case(inChannels: 5, outChannels: 8, spatial: [6, 6], kernel: [3, 3], autoPad: "VALID"),
+    ]
+    defer { IntegerChannelsLastKernel.allowRowTaps = true }
+    try sweep(cases, seed: 3800)
+    IntegerChannelsLastKernel.allowRowTaps = false
+    try sweep(cases, seed: 3850)
+  }
+
   func testRuntimeBias() throws {
     for (index, c) in [
       Case(inChannels: 12, outChannels: 20, spatial: [5, 6], kernel: [3, 3], pads: [1, 1, 1, 1]),

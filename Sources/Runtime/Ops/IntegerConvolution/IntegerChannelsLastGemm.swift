@@ -19,13 +19,16 @@ extension IntegerChannelsLastKernel {
     let gather = (scratch + pointerBytes + accumulatorBytes).assumingMemoryBound(to: UInt8.self)
     let bias: UnsafePointer<Int32>? = runtimeBias ? buffers.optionalInput(8, Int32.self) : nil
     let c = inChannels
-    let direct = pointwise && !gathered
-    let (taps, tapBytes) = gathered ? (1, kPadded) : (window.taps, c)
+    let direct = pointwise && !gathered && !rowTaps
+    let (taps, tapBytes) =
+      gathered ? (1, kPadded) : rowTaps ? (window.kernelH, rowBytes) : (window.taps, c)
     var p = positions.lowerBound
     while p < positions.upperBound {
       let rows = min(chunkRows, positions.upperBound - p)
       if direct {
         for r in 0..<rows { sources[r] = UnsafePointer(x + (p + r) * c) }
+      } else if rowTaps {
+        fillRowSources(x, positions: p..<p + rows, sources: sources, gather: gather)
       } else {
         fillSources(x, positions: p..<p + rows, sources: sources, gather: gather)
       }
@@ -129,6 +132,100 @@ extension IntegerChannelsLastKernel {
           n += 1
         }
       }
+    }
+  }
+
+  /// Step 1 with row taps: `sources[kh * rows + r]` is kernel row kh of position r, `rowBytes` read
+  /// from x in place when the row lies in the image (and the bytes past kW * C are still in x), else
+  /// gathered into `gather + (r * kH + kh) * rowBytes` with x_zero_point for the padding and zeros
+  /// past kW * C, or x_zero_point's row for a row wholly outside.
+  func fillRowSources(
+    _ x: UnsafePointer<UInt8>, positions: Range<Int>, sources: Sources,
+    gather: UnsafeMutablePointer<UInt8>
+  ) {
+    let w = window
+    let c = inChannels
+    let rows = positions.count
+    let imageBytes = w.imageSize * c
+    let end = Int(bitPattern: x + batch * imageBytes)
+    let kernelH = w.kernelH
+    let (imageW, imageH, strideW, strideH, padW, padH) = (
+      w.imageW, w.imageH, w.strideW, w.strideH, w.padW, w.padH
+    )
+    let columns = ConvWindow.validRange(
+      offset: -padW, stride: strideW, grid: w.gridW, image: imageW - (w.kernelW - 1))
+    // Inside the image, kernel row kh of a position is its first row plus kh rows of the image.
+    let rowStep = w.dilationH * imageW * c
+    let lastRow = (kernelH - 1) * rowStep + rowBytes
+    var n = positions.lowerBound / w.gridSize
+    var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
+    var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
+    var r = 0
+    while r < rows {
+      let image = x + n &* imageBytes
+      let baseH = gh &* strideH &- padH
+      let rowsInside = baseH >= 0 && baseH &+ (kernelH &- 1) &* w.dilationH < imageH
+      // This output row's positions from gw on that are in the chunk.
+      let count = min(w.gridW &- gw, rows &- r)
+      var i = 0
+      while i < count {
+        let g = gw &+ i
+        let first = Int(bitPattern: image + (baseH &* imageW &+ g &* strideW &- padW) &* c)
+        if rowsInside && g >= columns.lower && g < columns.upper && first &+ lastRow <= end {
+          var source = first
+          for kh in 0..<kernelH {
+            sources[kh &* rows &+ r &+ i] = UnsafePointer(bitPattern: source)
+            source &+= rowStep
+          }
+        } else {
+          gatherRows(image, position: r &+ i, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
+        }
+        i &+= 1
+      }
+      r &+= count
+      gw &+= count
+      if gw == w.gridW {
+        gw = 0
+        gh += 1
+        if gh == w.gridH {
+          gh = 0
+          n += 1
+        }
+      }
+    }
+  }
+
+  /// Row taps of a position at the border (see `fillRowSources`).
+  @inline(never)
+  func gatherRows(
+    _ image: UnsafePointer<UInt8>, position r: Int, rows: Int, gh: Int, gw: Int, sources: Sources,
+    gather: UnsafeMutablePointer<UInt8>
+  ) {
+    let w = window
+    let c = inChannels
+    let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
+    let span = w.kernelW * c
+    let kernelW = w.kernelW
+    let baseH = gh * w.strideH - w.padH
+    let baseW = gw * w.strideW - w.padW
+    for kh in 0..<w.kernelH {
+      let ih = baseH + kh * w.dilationH
+      if UInt(bitPattern: ih) >= UInt(w.imageH) {
+        sources[kh * rows + r] = zero
+        continue
+      }
+      // Taps lo..<hi of the kernel row are in the image: one run of bytes; the rest x_zero_point, and
+      // zeros past kW * C.
+      let row = gather + (r * w.kernelH + kh) * rowBytes
+      let lo = min(max(0, -baseW), kernelW)
+      let hi = max(lo, min(kernelW, w.imageW - baseW))
+      if lo > 0 { copy(zero, to: row, count: lo * c) }
+      if hi > lo {
+        copy(image + (ih * w.imageW + baseW + lo) * c, to: row + lo * c, count: (hi - lo) * c)
+      }
+      if hi < kernelW { copy(zero, to: row + hi * c, count: (kernelW - hi) * c) }
+      for i in span..<rowBytes { row[i] = 0 }
+      sources[kh * rows + r] = UnsafePointer(row)
     }
   }
 

@@ -40,6 +40,11 @@ public struct IntegerChannelsLastKernel {
   var dot = false
   /// C is not a multiple of 4: rows of A are gathered into scratch, `kPadded` bytes each.
   var gathered = false
+  /// C is not a multiple of 4 and dilationW is 1: A's taps are the kernel's rows instead, `rowBytes`
+  /// (kW * C rounded up to 4) read in place where the kernel row lies in the image (the extra bytes,
+  /// the next pixel's, meet zero weights), gathered with x_zero_point where it does not (taps `kH`).
+  var rowTaps = false
+  var rowBytes = 0
   var k = 0
   var kPadded = 0
   /// Each tap's byte offset in x from the window's first pixel (`Int`).
@@ -50,6 +55,8 @@ public struct IntegerChannelsLastKernel {
   var paddedWidth = 0
   var paddedHeight = 0
   var paddedOffsets: Storage?
+  /// Whether group-1 steps with C not a multiple of 4 may read kernel rows in place (tests compare).
+  nonisolated(unsafe) static var allowRowTaps = true
   /// Largest padded copy, in bytes.
   nonisolated(unsafe) static var paddedCopyBytes = 32 * 1024
   /// Bytes of x_zero_point, the source of padded taps.
@@ -103,7 +110,16 @@ public struct IntegerChannelsLastKernel {
     flatDepthwise =
       depthwise && window.strideW == 1 && IntegerChannelsLastKernel.allowFlatDepthwise
     flatOutput = !depthwise && m < 16
-    gathered = !depthwise && c % 4 != 0
+    rowTaps =
+      !depthwise && c % 4 != 0 && window.dilationW == 1 && IntegerChannelsLastKernel.allowRowTaps
+    gathered = !depthwise && c % 4 != 0 && !rowTaps
+    if rowTaps {
+      rowBytes = IntegerGemm.roundUp(window.kernelW * c, 4)
+      kPadded = window.kernelH * rowBytes
+    }
+    // Where k = (tap, c) sits in the packed weights (rows of `rowBytes` with row taps).
+    let span = window.kernelW * c
+    func packedIndex(_ kk: Int) -> Int { rowTaps ? (kk / span) * rowBytes + kk % span : kk }
     // w' of channel `channel` at k = (tap, c).
     func value(_ channel: Int, _ kk: Int) -> Int {
       let zero = zeroPoints.map { $0[channel * zeroPointStride] } ?? 0
@@ -145,7 +161,8 @@ public struct IntegerChannelsLastKernel {
         for lane in 0..<16 where starts[v] + lane < m {
           let column = (v % 4) * 16 + lane
           for kk in 0..<k {
-            packed[base + (kk / 4) * inBlock * 64 + column * 4 + kk % 4] = Int8(
+            let kp = packedIndex(kk)
+            packed[base + (kp / 4) * inBlock * 64 + column * 4 + kp % 4] = Int8(
               value(starts[v] + lane, kk))
           }
         }
@@ -156,7 +173,7 @@ public struct IntegerChannelsLastKernel {
       for v in 0..<vectors {
         for lane in 0..<16 where starts[v] + lane < m {
           for kk in 0..<k {
-            packed[kk * width + v * 16 + lane] = Int16(value(starts[v] + lane, kk))
+            packed[packedIndex(kk) * width + v * 16 + lane] = Int16(value(starts[v] + lane, kk))
           }
         }
       }
@@ -232,7 +249,7 @@ public struct IntegerChannelsLastKernel {
     let rows = (depthwise ? window.gridW + 3 : chunkRows) * vectors * 64 + (flatOutput ? 64 : 0)
     return IntegerGemm.roundUp(max(flat * 4, rows), 64)
   }
-  var gatherBytes: Int { gathered ? IntegerGemm.roundUp(chunkRows * kPadded, 64) : 0 }
+  var gatherBytes: Int { gathered || rowTaps ? IntegerGemm.roundUp(chunkRows * kPadded, 64) : 0 }
   /// The padded image (flat: with a vector of slack), or the flat path's padded kernel rows.
   var paddedBytes: Int {
     if paddedCopy { return IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels + 16, 64) }
