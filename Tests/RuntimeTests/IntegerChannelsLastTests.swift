@@ -312,9 +312,22 @@ final class IntegerChannelsLastTests: XCTestCase {
       Case(inChannels: 6, outChannels: 20, spatial: [5, 6], kernel: [2, 3], pads: [1, 2, 0, 1]),
       Case(batch: 2, inChannels: 7, outChannels: 24, spatial: [4, 4], kernel: [1, 1]),
       Case(inChannels: 5, outChannels: 8, spatial: [6, 6], kernel: [3, 3], autoPad: "VALID"),
+      Case(
+        batch: 3, inChannels: 1, outChannels: 8, spatial: [9, 6], kernel: [5, 3], strides: [2, 2],
+        pads: [2, 1, 2, 1]),
     ]
-    defer { IntegerChannelsLastKernel.allowRowTaps = true }
+    defer {
+      IntegerChannelsLastKernel.allowRowTaps = true
+      IntegerChannelsLastKernel.paddedCopyBytes = 32 * 1024
+    }
     try sweep(cases, seed: 3800)
+    let kws = try compare(cases[1], seed: 3801)
+    XCTAssertEqual(kws?.rowTaps, true)
+    XCTAssertEqual(kws?.paddedCopy, true)
+    // The border rows gathered one by one rather than from a padded copy.
+    IntegerChannelsLastKernel.paddedCopyBytes = 0
+    try sweep(cases, seed: 3825)
+    IntegerChannelsLastKernel.paddedCopyBytes = 32 * 1024
     IntegerChannelsLastKernel.allowRowTaps = false
     try sweep(cases, seed: 3850)
   }

@@ -22,13 +22,28 @@ extension IntegerChannelsLastKernel {
     let direct = pointwise && !gathered && !rowTaps
     let (taps, tapBytes) =
       gathered ? (1, kPadded) : rowTaps ? (window.kernelH, rowBytes) : (window.taps, c)
+    // Row taps from a padded copy: chunks stay within one image, copied when the chunk moves to it.
+    let plane = scratch + pointerBytes + accumulatorBytes + gatherBytes
+    var copied = -1
     var p = positions.lowerBound
     while p < positions.upperBound {
-      let rows = min(chunkRows, positions.upperBound - p)
+      var rows = min(chunkRows, positions.upperBound - p)
+      let n = p / window.gridSize
+      if rowTaps && paddedCopy {
+        rows = min(rows, (n + 1) * window.gridSize - p)
+        if copied != n {
+          let planeBytes = paddedHeight * paddedWidth * c
+          copyPadded(x + n * window.imageSize * c, into: plane.assumingMemoryBound(to: UInt8.self))
+          (plane + planeBytes).initializeMemory(as: UInt8.self, repeating: 0, count: rowBytes)
+          copied = n
+        }
+      }
       if direct {
         for r in 0..<rows { sources[r] = UnsafePointer(x + (p + r) * c) }
       } else if rowTaps {
-        fillRowSources(x, positions: p..<p + rows, sources: sources, gather: gather)
+        fillRowSources(
+          x, positions: p..<p + rows, sources: sources, gather: gather,
+          plane: paddedCopy ? UnsafePointer(plane.assumingMemoryBound(to: UInt8.self)) : nil)
       } else {
         fillSources(x, positions: p..<p + rows, sources: sources, gather: gather)
       }
@@ -141,17 +156,24 @@ extension IntegerChannelsLastKernel {
   /// past kW * C, or x_zero_point's row for a row wholly outside.
   func fillRowSources(
     _ x: UnsafePointer<UInt8>, positions: Range<Int>, sources: Sources,
-    gather: UnsafeMutablePointer<UInt8>
+    gather: UnsafeMutablePointer<UInt8>, plane: UnsafePointer<UInt8>?
   ) {
     let w = window
     let c = inChannels
     let rows = positions.count
-    let imageBytes = w.imageSize * c
-    let end = Int(bitPattern: x + batch * imageBytes)
+    var x = x
+    var imageBytes = w.imageSize * c
+    var end = Int(bitPattern: x + batch * imageBytes)
     let kernelH = w.kernelH
-    let (imageW, imageH, strideW, strideH, padW, padH) = (
-      w.imageW, w.imageH, w.strideW, w.strideH, w.padW, w.padH
-    )
+    let (strideW, strideH) = (w.strideW, w.strideH)
+    var (imageW, imageH, padW, padH) = (w.imageW, w.imageH, w.padW, w.padH)
+    if let plane = plane {
+      // One image (the chunk's) with its padding, and a kernel row of slack: every window inside.
+      (imageW, imageH, padW, padH) = (paddedWidth, paddedHeight, 0, 0)
+      imageBytes = 0
+      x = plane
+      end = Int(bitPattern: plane + paddedHeight * paddedWidth * c + rowBytes)
+    }
     let columns = ConvWindow.validRange(
       offset: -padW, stride: strideW, grid: w.gridW, image: imageW - (w.kernelW - 1))
     // Inside the image, kernel row kh of a position is its first row plus kh rows of the image.

@@ -203,6 +203,20 @@ public struct IntegerChannelsLastKernel {
         }
       }
       paddedOffsets = Storage(values: padded)
+    } else if rowTaps {
+      // Row taps at the border are gathered one by one: when most positions are there (kws's first
+      // convolution, a 10x4 kernel on 49x10), the image is copied with its padding once instead.
+      let w = window
+      paddedHeight = (w.gridH - 1) * w.strideH + (w.kernelH - 1) * w.dilationH + 1
+      paddedWidth = (w.gridW - 1) * w.strideW + w.kernelW
+      let rowsInside = ConvWindow.validRange(
+        offset: -w.padH, stride: w.strideH, grid: w.gridH, image: w.imageH - (w.kernelH - 1) * w.dilationH)
+      let columnsInside = ConvWindow.validRange(
+        offset: -w.padW, stride: w.strideW, grid: w.gridW, image: w.imageW - (w.kernelW - 1))
+      let inside = (rowsInside.upper - rowsInside.lower) * (columnsInside.upper - columnsInside.lower)
+      paddedCopy =
+        4 * (w.gridSize - inside) >= w.gridSize
+        && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
     }
     // The kernel sums x (flipped to x + 128 for int8 x on the dot path), so the constant removes
     // (x_zero_point + flip) * Σ w'.
@@ -252,7 +266,9 @@ public struct IntegerChannelsLastKernel {
   var gatherBytes: Int { gathered || rowTaps ? IntegerGemm.roundUp(chunkRows * kPadded, 64) : 0 }
   /// The padded image (flat: with a vector of slack), or the flat path's padded kernel rows.
   var paddedBytes: Int {
-    if paddedCopy { return IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels + 16, 64) }
+    if paddedCopy {
+      return IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels + rowBytes + 16, 64)
+    }
     return flatDepthwise ? window.kernelH * flatRowBytes : 0
   }
   var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes }
