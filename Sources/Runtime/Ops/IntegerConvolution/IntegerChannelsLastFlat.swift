@@ -122,29 +122,46 @@ extension IntegerChannelsLastKernel {
   }
 
   /// `acc[e] = Σ_t x_t[e] * w_t[e % C]` for the `count` elements of a row, 16 at a time (the last
-  /// vector reads and writes past `count`: the buffers have the slack). Out of line so that the loop's
-  /// pointers stay in registers.
+  /// vector reads and writes past `count`: the buffers have the slack). Vectors `period` apart share
+  /// their weights: two of them per weight load. Out of line so that the loop's pointers stay in
+  /// registers.
   @inline(never)
   static func flatRow<T: IntegerGemmElement>(
     _ sources: UnsafePointer<Int>, taps: Int, count: Int, filters: UnsafeRawPointer, period: Int,
     into acc: UnsafeMutablePointer<Int32>, _ type: T.Type
   ) {
     typealias V = IntegerLanes.Vector
-    var e = 0
-    var phase = 0
     let out = UnsafeMutableRawPointer(acc)
-    while e < count {
-      let filter = filters + phase &* taps &* 32
-      var a = V()
-      for t in 0..<taps {
-        let weight = IntegerLanes.widen(
-          filter.loadUnaligned(fromByteOffset: t &* 32, as: SIMD16<Int16>.self))
-        a &+= T.widen16(UnsafeRawPointer(bitPattern: sources[t] &+ e).unsafelyUnwrapped) &* weight
+    let vectors = (count &+ 15) / 16
+    var base = 0
+    while base < vectors {
+      for phase in 0..<min(period, vectors &- base) {
+        let filter = filters + phase &* taps &* 32
+        let e = (base &+ phase) &* 16
+        let f = e &+ period &* 16
+        if f < count {
+          var a = V()
+          var b = V()
+          for t in 0..<taps {
+            let weight = IntegerLanes.widen(
+              filter.loadUnaligned(fromByteOffset: t &* 32, as: SIMD16<Int16>.self))
+            let source = sources[t]
+            a &+= T.widen16(UnsafeRawPointer(bitPattern: source &+ e).unsafelyUnwrapped) &* weight
+            b &+= T.widen16(UnsafeRawPointer(bitPattern: source &+ f).unsafelyUnwrapped) &* weight
+          }
+          out.storeBytes(of: a, toByteOffset: e &* 4, as: V.self)
+          out.storeBytes(of: b, toByteOffset: f &* 4, as: V.self)
+        } else {
+          var a = V()
+          for t in 0..<taps {
+            let weight = IntegerLanes.widen(
+              filter.loadUnaligned(fromByteOffset: t &* 32, as: SIMD16<Int16>.self))
+            a &+= T.widen16(UnsafeRawPointer(bitPattern: sources[t] &+ e).unsafelyUnwrapped) &* weight
+          }
+          out.storeBytes(of: a, toByteOffset: e &* 4, as: V.self)
+        }
       }
-      out.storeBytes(of: a, toByteOffset: e &* 4, as: V.self)
-      e &+= 16
-      phase &+= 1
-      if phase == period { phase = 0 }
+      base &+= 2 &* period
     }
   }
 
