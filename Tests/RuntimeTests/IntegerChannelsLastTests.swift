@@ -261,6 +261,9 @@ final class IntegerChannelsLastTests: XCTestCase {
       depthwise(3, [7, 6], batch: 2),
       depthwise(1, [9, 13], pads: [0, 1, 2, 0]),
       depthwise(40, [4, 5], pads: [0, 0, 0, 0]),
+      // Horizontal stride 2: per-position vectors, C < 16 read 16 bytes at a time but at x's end.
+      depthwise(8, [5, 5], strides: [2, 2], pads: [0, 0, 0, 0]),
+      depthwise(3, [7, 9], strides: [1, 2], pads: [1, 1, 1, 1], batch: 2),
     ]
     defer {
       IntegerChannelsLastKernel.paddedCopyBytes = 32 * 1024
