@@ -243,6 +243,98 @@ final class IntegerChannelsLastTests: XCTestCase {
     try sweep(cases, seed: 3250)
   }
 
+  /// Depthwise with flat lanes (horizontal stride 1): C below 16, dividing 16 or not, and multiples
+  /// of 8; the padded image copied whole, row by row, and the flat path off (per-position vectors).
+  func testFlatDepthwise() throws {
+    func depthwise(
+      _ channels: Int, _ spatial: [Int], strides: [Int]? = nil, pads: [Int] = [1, 1, 1, 1],
+      batch: Int = 1
+    ) -> Case {
+      Case(
+        batch: batch, inChannels: channels, outChannels: channels, spatial: spatial, kernel: [3, 3],
+        strides: strides, pads: pads, group: channels)
+    }
+    let cases = [
+      depthwise(8, [12, 11]),
+      depthwise(16, [6, 9]),
+      depthwise(24, [5, 7], strides: [2, 1]),
+      depthwise(3, [7, 6], batch: 2),
+      depthwise(1, [9, 13], pads: [0, 1, 2, 0]),
+      depthwise(40, [4, 5], pads: [0, 0, 0, 0]),
+      // Horizontal stride 2: per-position vectors, C < 16 read 16 bytes at a time but at x's end.
+      depthwise(8, [5, 5], strides: [2, 2], pads: [0, 0, 0, 0]),
+      depthwise(3, [7, 9], strides: [1, 2], pads: [1, 1, 1, 1], batch: 2),
+    ]
+    defer {
+      IntegerChannelsLastKernel.paddedCopyBytes = 32 * 1024
+      IntegerChannelsLastKernel.allowFlatDepthwise = true
+    }
+    try sweep(cases, seed: 3500)
+    IntegerChannelsLastKernel.paddedCopyBytes = 0
+    try sweep(cases, seed: 3550)
+    IntegerChannelsLastKernel.allowFlatDepthwise = false
+    try sweep(cases, seed: 3600)
+  }
+
+  /// Group 1 with M < 16 (flat output stage): the first convolutions of the edge models (C = 3, 3x3
+  /// stride 2 to 8 channels; 1 to 8 channels 10x4), and 1x1 to 8 and 5 channels.
+  func testFlatOutput() throws {
+    try sweep(
+      [
+        Case(
+          inChannels: 3, outChannels: 8, spatial: [12, 10], kernel: [3, 3], strides: [2, 2],
+          pads: [0, 0, 1, 1]),
+        Case(
+          inChannels: 1, outChannels: 8, spatial: [13, 10], kernel: [10, 4], strides: [2, 2],
+          pads: [4, 1, 5, 1]),
+        Case(inChannels: 8, outChannels: 8, spatial: [7, 9], kernel: [1, 1]),
+        Case(inChannels: 16, outChannels: 5, spatial: [5, 5], kernel: [3, 3], pads: [1, 1, 1, 1]),
+        Case(batch: 2, inChannels: 4, outChannels: 12, spatial: [4, 6], kernel: [1, 1]),
+      ], seed: 3700)
+    let gemm = try compare(
+      Case(inChannels: 3, outChannels: 8, spatial: [6, 6], kernel: [3, 3], pads: [1, 1, 1, 1]),
+      seed: 3750, runtimeBias: true)
+    XCTAssertEqual(gemm?.flatOutput, true)
+    let depthwise = try compare(
+      Case(
+        inChannels: 8, outChannels: 8, spatial: [6, 6], kernel: [3, 3], pads: [1, 1, 1, 1],
+        group: 8), seed: 3751, runtimeBias: true)
+    XCTAssertEqual(depthwise?.flatDepthwise, true)
+    XCTAssertEqual(depthwise?.flatPeriod, 1)
+  }
+
+  /// C not a multiple of 4: kernel rows read in place (row taps), and whole gathered rows of A.
+  func testRowTapsAndGatheredRows() throws {
+    let cases = [
+      Case(
+        inChannels: 3, outChannels: 16, spatial: [11, 12], kernel: [3, 3], strides: [2, 2],
+        pads: [0, 0, 1, 1]),
+      Case(
+        inChannels: 1, outChannels: 64, spatial: [15, 10], kernel: [10, 4], strides: [2, 2],
+        pads: [4, 1, 5, 1]),
+      Case(inChannels: 6, outChannels: 20, spatial: [5, 6], kernel: [2, 3], pads: [1, 2, 0, 1]),
+      Case(batch: 2, inChannels: 7, outChannels: 24, spatial: [4, 4], kernel: [1, 1]),
+      Case(inChannels: 5, outChannels: 8, spatial: [6, 6], kernel: [3, 3], autoPad: "VALID"),
+      Case(
+        batch: 3, inChannels: 1, outChannels: 8, spatial: [9, 6], kernel: [5, 3], strides: [2, 2],
+        pads: [2, 1, 2, 1]),
+    ]
+    defer {
+      IntegerChannelsLastKernel.allowRowTaps = true
+      IntegerChannelsLastKernel.paddedCopyBytes = 32 * 1024
+    }
+    try sweep(cases, seed: 3800)
+    let kws = try compare(cases[1], seed: 3801)
+    XCTAssertEqual(kws?.rowTaps, true)
+    XCTAssertEqual(kws?.paddedCopy, true)
+    // The border rows gathered one by one rather than from a padded copy.
+    IntegerChannelsLastKernel.paddedCopyBytes = 0
+    try sweep(cases, seed: 3825)
+    IntegerChannelsLastKernel.paddedCopyBytes = 32 * 1024
+    IntegerChannelsLastKernel.allowRowTaps = false
+    try sweep(cases, seed: 3850)
+  }
+
   func testRuntimeBias() throws {
     for (index, c) in [
       Case(inChannels: 12, outChannels: 20, spatial: [5, 6], kernel: [3, 3], pads: [1, 1, 1, 1]),

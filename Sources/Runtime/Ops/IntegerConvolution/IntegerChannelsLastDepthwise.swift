@@ -18,14 +18,15 @@ extension IntegerChannelsLastKernel {
     }
   }
 
-  /// 16 values of x at `address` widened; with `full` false (C < 16) only the C that belong to the
-  /// pixel are read (the others give 0: their weights are 0).
+  /// 16 values of x at `address` widened. With `full` false (C < 16) the lanes past C are the next
+  /// pixel's (their weights are 0), read as one vector unless that would pass `end`, x's end (the padded
+  /// copy and the zero row have the slack): then only the C that belong to the pixel are read.
   @inline(__always)
-  func load<T: IntegerGemmElement>(_ address: Int, full: Bool, _ type: T.Type)
+  func load<T: IntegerGemmElement>(_ address: Int, full: Bool, end: Int, _ type: T.Type)
     -> IntegerLanes.Vector
   {
     let pointer = UnsafeRawPointer(bitPattern: address).unsafelyUnwrapped
-    if full { return T.widen16(pointer) }
+    if full || UInt(bitPattern: end &- address) &- 1 >= 15 { return T.widen16(pointer) }
     var v = IntegerLanes.Vector()
     let values = pointer.assumingMemoryBound(to: T.self)
     for lane in 0..<inChannels { v[lane] = Int32(truncatingIfNeeded: values[lane]) }
@@ -55,6 +56,7 @@ extension IntegerChannelsLastKernel {
     let acc = (scratch + pointerBytes).assumingMemoryBound(to: Int32.self)
     let width = vectors * 16
     let imageBytes = w.imageSize * c
+    let end = Int(bitPattern: x + batch * imageBytes)
     let (gridW, gridH) = (w.gridW, w.gridH)
     var (imageW, imageH) = (w.imageW, w.imageH)
     let (strideW, strideH) = (w.strideW, w.strideH)
@@ -140,19 +142,19 @@ extension IntegerChannelsLastKernel {
               let weight = IntegerLanes.widen(
                 filter.loadUnaligned(fromByteOffset: t * 32, as: SIMD16<Int16>.self))
               let offset = t0[t] &+ start
-              a0 &+= load(b0 &+ offset, full: full, T.self) &* weight
-              a1 &+= load(b1 &+ offset, full: full, T.self) &* weight
-              a2 &+= load(b2 &+ offset, full: full, T.self) &* weight
-              a3 &+= load(b3 &+ offset, full: full, T.self) &* weight
+              a0 &+= load(b0 &+ offset, full: full, end: end, T.self) &* weight
+              a1 &+= load(b1 &+ offset, full: full, end: end, T.self) &* weight
+              a2 &+= load(b2 &+ offset, full: full, end: end, T.self) &* weight
+              a3 &+= load(b3 &+ offset, full: full, end: end, T.self) &* weight
             }
           } else {
             for t in 0..<taps {
               let weight = IntegerLanes.widen(
                 filter.loadUnaligned(fromByteOffset: t * 32, as: SIMD16<Int16>.self))
-              a0 &+= load(b0 &+ t0[t] &+ start, full: full, T.self) &* weight
-              a1 &+= load(b1 &+ t1[t] &+ start, full: full, T.self) &* weight
-              a2 &+= load(b2 &+ t2[t] &+ start, full: full, T.self) &* weight
-              a3 &+= load(b3 &+ t3[t] &+ start, full: full, T.self) &* weight
+              a0 &+= load(b0 &+ t0[t] &+ start, full: full, end: end, T.self) &* weight
+              a1 &+= load(b1 &+ t1[t] &+ start, full: full, end: end, T.self) &* weight
+              a2 &+= load(b2 &+ t2[t] &+ start, full: full, end: end, T.self) &* weight
+              a3 &+= load(b3 &+ t3[t] &+ start, full: full, end: end, T.self) &* weight
             }
           }
           // Rows past `count` land in the tile's spare rows.

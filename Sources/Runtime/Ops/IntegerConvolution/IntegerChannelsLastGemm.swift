@@ -19,13 +19,31 @@ extension IntegerChannelsLastKernel {
     let gather = (scratch + pointerBytes + accumulatorBytes).assumingMemoryBound(to: UInt8.self)
     let bias: UnsafePointer<Int32>? = runtimeBias ? buffers.optionalInput(8, Int32.self) : nil
     let c = inChannels
-    let direct = pointwise && !gathered
-    let (taps, tapBytes) = gathered ? (1, kPadded) : (window.taps, c)
+    let direct = pointwise && !gathered && !rowTaps
+    let (taps, tapBytes) =
+      gathered ? (1, kPadded) : rowTaps ? (window.kernelH, rowBytes) : (window.taps, c)
+    // Row taps from a padded copy: chunks stay within one image, copied when the chunk moves to it.
+    let plane = scratch + pointerBytes + accumulatorBytes + gatherBytes
+    var copied = -1
     var p = positions.lowerBound
     while p < positions.upperBound {
-      let rows = min(chunkRows, positions.upperBound - p)
+      var rows = min(chunkRows, positions.upperBound - p)
+      let n = p / window.gridSize
+      if rowTaps && paddedCopy {
+        rows = min(rows, (n + 1) * window.gridSize - p)
+        if copied != n {
+          let planeBytes = paddedHeight * paddedWidth * c
+          copyPadded(x + n * window.imageSize * c, into: plane.assumingMemoryBound(to: UInt8.self))
+          (plane + planeBytes).initializeMemory(as: UInt8.self, repeating: 0, count: rowBytes)
+          copied = n
+        }
+      }
       if direct {
         for r in 0..<rows { sources[r] = UnsafePointer(x + (p + r) * c) }
+      } else if rowTaps {
+        fillRowSources(
+          x, positions: p..<p + rows, sources: sources, gather: gather,
+          plane: paddedCopy ? UnsafePointer(plane.assumingMemoryBound(to: UInt8.self)) : nil)
       } else {
         fillSources(x, positions: p..<p + rows, sources: sources, gather: gather)
       }
@@ -33,15 +51,23 @@ extension IntegerChannelsLastKernel {
         oq_nhwc_u8s8_conv(
           sources, Int32(rows), Int32(taps), Int32(tapBytes / 4),
           UnsafePointer(weights.unsafelyUnwrapped.typed(Int8.self)), Int32(vectors), acc,
-          vectors * 16,
+          accumulatorStride,
           xSigned ? 1 : 0)
       } else {
         portableProduct(sources, rows: rows, taps: taps, tapBytes: tapBytes, into: acc, T.self)
       }
-      storeRows(acc, rows: rows, into: y + p * outChannels, bias: bias)
+      if flatOutput {
+        storeFlat(acc, count: rows * outChannels, into: y + p * outChannels, bias: bias)
+      } else {
+        storeRows(acc, rows: rows, into: y + p * outChannels, bias: bias)
+      }
       p += rows
     }
   }
+
+  /// Int32 from one position's accumulators to the next: M with flat output (rows are stored in
+  /// increasing order, each overwriting the previous one's lanes past M), else the vectors' lanes.
+  var accumulatorStride: Int { flatOutput ? outChannels : vectors * 16 }
 
   /// Step 1 for the positions `positions`: `sources[tap * rows + r]` or, gathered, row r at
   /// `gather + r * kPadded` (`sources[r]` pointing at it, zeros past k).
@@ -69,8 +95,7 @@ extension IntegerChannelsLastKernel {
       let baseH = gh * w.strideH - w.padH
       let baseW = gw * w.strideW - w.padW
       let columnInside = gw >= columns.lower && gw < columns.upper
-      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH
-      {
+      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH {
         let pixel = image + (baseH * w.imageW + baseW) * c
         for tap in 0..<taps { sources[tap * rows + r] = pixel + offsets[tap] }
       } else {
@@ -125,10 +150,110 @@ extension IntegerChannelsLastKernel {
     }
   }
 
+  /// Step 1 with row taps: `sources[kh * rows + r]` is kernel row kh of position r, `rowBytes` read
+  /// from x in place when the row lies in the image (and the bytes past kW * C are still in x), else
+  /// gathered into `gather + (r * kH + kh) * rowBytes` with x_zero_point for the padding and zeros
+  /// past kW * C, or x_zero_point's row for a row wholly outside.
+  func fillRowSources(
+    _ x: UnsafePointer<UInt8>, positions: Range<Int>, sources: Sources,
+    gather: UnsafeMutablePointer<UInt8>, plane: UnsafePointer<UInt8>?
+  ) {
+    let w = window
+    let c = inChannels
+    let rows = positions.count
+    var x = x
+    var imageBytes = w.imageSize * c
+    var end = Int(bitPattern: x + batch * imageBytes)
+    let kernelH = w.kernelH
+    let (strideW, strideH) = (w.strideW, w.strideH)
+    var (imageW, imageH, padW, padH) = (w.imageW, w.imageH, w.padW, w.padH)
+    if let plane = plane {
+      // One image (the chunk's) with its padding, and a kernel row of slack: every window inside.
+      (imageW, imageH, padW, padH) = (paddedWidth, paddedHeight, 0, 0)
+      imageBytes = 0
+      x = plane
+      end = Int(bitPattern: plane + paddedHeight * paddedWidth * c + rowBytes)
+    }
+    let columns = ConvWindow.validRange(
+      offset: -padW, stride: strideW, grid: w.gridW, image: imageW - (w.kernelW - 1))
+    // Inside the image, kernel row kh of a position is its first row plus kh rows of the image.
+    let rowStep = w.dilationH * imageW * c
+    let lastRow = (kernelH - 1) * rowStep + rowBytes
+    var n = positions.lowerBound / w.gridSize
+    var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
+    var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
+    var r = 0
+    while r < rows {
+      let image = x + n &* imageBytes
+      let baseH = gh &* strideH &- padH
+      let rowsInside = baseH >= 0 && baseH &+ (kernelH &- 1) &* w.dilationH < imageH
+      // This output row's positions from gw on that are in the chunk.
+      let count = min(w.gridW &- gw, rows &- r)
+      var i = 0
+      while i < count {
+        let g = gw &+ i
+        let first = Int(bitPattern: image + (baseH &* imageW &+ g &* strideW &- padW) &* c)
+        if rowsInside && g >= columns.lower && g < columns.upper && first &+ lastRow <= end {
+          var source = first
+          for kh in 0..<kernelH {
+            sources[kh &* rows &+ r &+ i] = UnsafePointer(bitPattern: source)
+            source &+= rowStep
+          }
+        } else {
+          gatherRows(image, position: r &+ i, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
+        }
+        i &+= 1
+      }
+      r &+= count
+      gw &+= count
+      if gw == w.gridW {
+        gw = 0
+        gh += 1
+        if gh == w.gridH {
+          gh = 0
+          n += 1
+        }
+      }
+    }
+  }
+
+  /// Row taps of a position at the border (see `fillRowSources`).
+  @inline(never)
+  func gatherRows(
+    _ image: UnsafePointer<UInt8>, position r: Int, rows: Int, gh: Int, gw: Int, sources: Sources,
+    gather: UnsafeMutablePointer<UInt8>
+  ) {
+    let w = window
+    let c = inChannels
+    let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
+    let span = w.kernelW * c
+    let kernelW = w.kernelW
+    let baseH = gh * w.strideH - w.padH
+    let baseW = gw * w.strideW - w.padW
+    for kh in 0..<w.kernelH {
+      let ih = baseH + kh * w.dilationH
+      if UInt(bitPattern: ih) >= UInt(w.imageH) {
+        sources[kh * rows + r] = zero
+        continue
+      }
+      // Taps lo..<hi of the kernel row are in the image: one run of bytes; the rest x_zero_point, and
+      // zeros past kW * C.
+      let row = gather + (r * w.kernelH + kh) * rowBytes
+      let lo = min(max(0, -baseW), kernelW)
+      let hi = max(lo, min(kernelW, w.imageW - baseW))
+      if lo > 0 { copy(zero, to: row, count: lo * c) }
+      if hi > lo {
+        copy(image + (ih * w.imageW + baseW + lo) * c, to: row + lo * c, count: (hi - lo) * c)
+      }
+      if hi < kernelW { copy(zero, to: row + hi * c, count: (kernelW - hi) * c) }
+      for i in span..<rowBytes { row[i] = 0 }
+      sources[kh * rows + r] = UnsafePointer(row)
+    }
+  }
+
   /// A short copy without a call: overlapping 8- or 4-byte moves up to 32 bytes, else `memcpy`.
   @inline(__always)
-  func copy(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int)
-  {
+  func copy(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int) {
     let from = UnsafeRawPointer(source)
     let to = UnsafeMutableRawPointer(destination)
     if count > 32 {
@@ -219,6 +344,7 @@ extension IntegerChannelsLastKernel {
     typealias V = IntegerLanes.Vector
     let width = vectors * 16
     let second = vector + 1 < vectors ? 16 : 0
+    let stride = accumulatorStride
     let count = min(4, rows - row)
     var a00 = V()
     var a01 = V()
@@ -261,8 +387,8 @@ extension IntegerChannelsLastKernel {
         pw += width * 2
       }
     }
-    let out = UnsafeMutableRawPointer(acc + row * width + vector * 16)
-    let rowBytes = width * 4
+    let out = UnsafeMutableRawPointer(acc + row * stride + vector * 16)
+    let rowBytes = stride * 4
     out.storeBytes(of: a00, as: V.self)
     if second != 0 { out.storeBytes(of: a01, toByteOffset: 64, as: V.self) }
     if count > 1 {

@@ -41,6 +41,11 @@ public struct IntegerChannelsLastKernel {
   var dot = false
   /// C is not a multiple of 4: rows of A are gathered into scratch, `kPadded` bytes each.
   var gathered = false
+  /// C is not a multiple of 4 and dilationW is 1: A's taps are the kernel's rows instead, `rowBytes`
+  /// (kW * C rounded up to 4) read in place where the kernel row lies in the image (the extra bytes,
+  /// the next pixel's, meet zero weights), gathered with x_zero_point where it does not (taps `kH`).
+  var rowTaps = false
+  var rowBytes = 0
   var k = 0
   var kPadded = 0
   /// Each tap's byte offset in x from the window's first pixel (`Int`).
@@ -51,12 +56,22 @@ public struct IntegerChannelsLastKernel {
   var paddedWidth = 0
   var paddedHeight = 0
   var paddedOffsets: Storage?
+  /// Whether group-1 steps with C not a multiple of 4 may read kernel rows in place (tests compare).
+  nonisolated(unsafe) static var allowRowTaps = true
   /// Largest padded copy, in bytes.
   nonisolated(unsafe) static var paddedCopyBytes = 32 * 1024
   /// Bytes of x_zero_point, the source of padded taps.
   var zeroRow: Storage?
   /// Positions per gathered / multiplied chunk (a multiple of `OQ_NHWC_TILE_ROWS`).
   var chunkRows = 48
+  /// Flat lanes (IntegerChannelsLastFlat.swift): the depthwise path along rows, the group-1 output
+  /// stage for M < 16; `flatPeriod` vectors of `laneValues` in `flatLanes`, `[flatPeriod][taps][16]`
+  /// int16 in `flatWeights`.
+  var flatDepthwise = false
+  var flatOutput = false
+  var flatPeriod = 1
+  var flatLanes: Storage?
+  var flatWeights: Storage?
 
   static let laneValues = 48 + IntegerLanes.RoundingLanes.valueCount
 
@@ -93,7 +108,19 @@ public struct IntegerChannelsLastKernel {
     self.starts = Storage(values: starts)
     k = depthwise ? taps : taps * c
     kPadded = depthwise ? 0 : IntegerGemm.roundUp(k, 4)
-    gathered = !depthwise && c % 4 != 0
+    flatDepthwise =
+      depthwise && window.strideW == 1 && IntegerChannelsLastKernel.allowFlatDepthwise
+    flatOutput = !depthwise && m < 16
+    rowTaps =
+      !depthwise && c % 4 != 0 && window.dilationW == 1 && IntegerChannelsLastKernel.allowRowTaps
+    gathered = !depthwise && c % 4 != 0 && !rowTaps
+    if rowTaps {
+      rowBytes = IntegerGemm.roundUp(window.kernelW * c, 4)
+      kPadded = window.kernelH * rowBytes
+    }
+    // Where k = (tap, c) sits in the packed weights (rows of `rowBytes` with row taps).
+    let span = window.kernelW * c
+    func packedIndex(_ kk: Int) -> Int { rowTaps ? (kk / span) * rowBytes + kk % span : kk }
     // w' of channel `channel` at k = (tap, c).
     func value(_ channel: Int, _ kk: Int) -> Int {
       let zero = zeroPoints.map { $0[channel * zeroPointStride] } ?? 0
@@ -135,7 +162,8 @@ public struct IntegerChannelsLastKernel {
         for lane in 0..<16 where starts[v] + lane < m {
           let column = (v % 4) * 16 + lane
           for kk in 0..<k {
-            packed[base + (kk / 4) * inBlock * 64 + column * 4 + kk % 4] = Int8(
+            let kp = packedIndex(kk)
+            packed[base + (kp / 4) * inBlock * 64 + column * 4 + kp % 4] = Int8(
               value(starts[v] + lane, kk))
           }
         }
@@ -146,7 +174,7 @@ public struct IntegerChannelsLastKernel {
       for v in 0..<vectors {
         for lane in 0..<16 where starts[v] + lane < m {
           for kk in 0..<k {
-            packed[kk * width + v * 16 + lane] = Int16(value(starts[v] + lane, kk))
+            packed[packedIndex(kk) * width + v * 16 + lane] = Int16(value(starts[v] + lane, kk))
           }
         }
       }
@@ -166,8 +194,9 @@ public struct IntegerChannelsLastKernel {
       let reachesOut =
         w.padH > 0 || w.padW > 0 || paddedHeight > w.padH + w.imageH
         || paddedWidth > w.padW + w.imageW
+      // The flat path reads padded rows always: the whole image in one copy when it fits.
       paddedCopy =
-        reachesOut && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
+        (reachesOut || flatDepthwise) && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
       var padded: [Int] = []
       for kh in 0..<w.kernelH {
         for kw in 0..<w.kernelW {
@@ -175,6 +204,20 @@ public struct IntegerChannelsLastKernel {
         }
       }
       paddedOffsets = Storage(values: padded)
+    } else if rowTaps {
+      // Row taps at the border are gathered one by one: when most positions are there (kws's first
+      // convolution, a 10x4 kernel on 49x10), the image is copied with its padding once instead.
+      let w = window
+      paddedHeight = (w.gridH - 1) * w.strideH + (w.kernelH - 1) * w.dilationH + 1
+      paddedWidth = (w.gridW - 1) * w.strideW + w.kernelW
+      let rowsInside = ConvWindow.validRange(
+        offset: -w.padH, stride: w.strideH, grid: w.gridH, image: w.imageH - (w.kernelH - 1) * w.dilationH)
+      let columnsInside = ConvWindow.validRange(
+        offset: -w.padW, stride: w.strideW, grid: w.gridW, image: w.imageW - (w.kernelW - 1))
+      let inside = (rowsInside.upper - rowsInside.lower) * (columnsInside.upper - columnsInside.lower)
+      paddedCopy =
+        4 * (w.gridSize - inside) >= w.gridSize
+        && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
     }
     // The kernel sums x (flipped to x + 128 for int8 x on the dot path), so the constant removes
     // (x_zero_point + flip) * Σ w'.
@@ -196,6 +239,19 @@ public struct IntegerChannelsLastKernel {
       IntegerLanes.RoundingLanes(mantissas: mantissas, shifts: shifts).store(into: &values, at: base + 48)
     }
     lanes = Storage(values: values)
+    var mantissas = [Int32](repeating: 0, count: m)
+    var shifts = [Int32](repeating: 0, count: m)
+    var constants = [Int32](repeating: 0, count: m)
+    for channel in 0..<m {
+      mantissas[channel] = Int32(truncatingIfNeeded: requantizers[channel].mantissa)
+      shifts[channel] = Int32(truncatingIfNeeded: requantizers[channel].shift)
+      constants[channel] = (bias?[channel] ?? 0) &- zero &* sums[channel]
+    }
+    var flat: [Int] = []
+    if flatDepthwise {
+      for channel in 0..<m { for tap in 0..<taps { flat.append(value(channel, tap)) } }
+    }
+    packFlat(mantissas: mantissas, shifts: shifts, constants: constants, weights: flat)
     chunkRows = min(48, IntegerGemm.roundUp(batch * window.gridSize, Int(OQ_NHWC_TILE_ROWS)))
   }
 
@@ -207,12 +263,19 @@ public struct IntegerChannelsLastKernel {
     return IntegerGemm.roundUp(count * 8, 64)
   }
   /// Sums before the output stage: `chunkRows` positions (depthwise: an output row and 3 spare).
+  /// (Flat: the row's elements and a vector of slack.)
   var accumulatorBytes: Int {
-    IntegerGemm.roundUp((depthwise ? window.gridW + 3 : chunkRows) * vectors * 64, 64)
+    let flat = flatDepthwise ? window.gridW * inChannels + 16 : 0
+    let rows = (depthwise ? window.gridW + 3 : chunkRows) * vectors * 64 + (flatOutput ? 64 : 0)
+    return IntegerGemm.roundUp(max(flat * 4, rows), 64)
   }
-  var gatherBytes: Int { gathered ? IntegerGemm.roundUp(chunkRows * kPadded, 64) : 0 }
+  var gatherBytes: Int { gathered || rowTaps ? IntegerGemm.roundUp(chunkRows * kPadded, 64) : 0 }
+  /// The padded image (flat: with a vector of slack), or the flat path's padded kernel rows.
   var paddedBytes: Int {
-    paddedCopy ? IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels, 64) : 0
+    if paddedCopy {
+      return IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels + rowBytes + 16, 64)
+    }
+    return flatDepthwise ? window.kernelH * flatRowBytes : 0
   }
   var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes }
 
@@ -266,7 +329,9 @@ public struct IntegerChannelsLastKernel {
   func runPart<T: IntegerGemmElement>(
     _ buffers: StepBuffers, _ range: Range<Int>, scratch: UnsafeMutableRawPointer, _ type: T.Type
   ) {
-    if depthwise {
+    if flatDepthwise {
+      runFlatDepthwise(buffers, rows: range, scratch: scratch, T.self)
+    } else if depthwise {
       runDepthwise(buffers, rows: range, scratch: scratch, T.self)
     } else {
       runGemm(buffers, positions: range, scratch: scratch, T.self)
