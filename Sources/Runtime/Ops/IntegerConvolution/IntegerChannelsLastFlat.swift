@@ -33,6 +33,11 @@ extension IntegerChannelsLastKernel {
         values[base + 16 + lane] = shifts[channel]
         values[base + 32 + lane] = constants[channel]
       }
+      let base = v * IntegerChannelsLastKernel.laneValues
+      var laneMantissas = IntegerLanes.Vector()
+      var laneShifts = IntegerLanes.Vector()
+      for lane in 0..<16 { (laneMantissas[lane], laneShifts[lane]) = (values[base + lane], values[base + 16 + lane]) }
+      IntegerLanes.RoundingLanes(mantissas: laneMantissas, shifts: laneShifts).store(into: &values, at: base + 48)
     }
     flatLanes = Storage(values: values)
     guard flatDepthwise else { return }
@@ -181,22 +186,25 @@ extension IntegerChannelsLastKernel {
       let parameters = values + phase * stride
       let mantissas = parameters.loadUnaligned(as: V.self)
       let shifts = parameters.loadUnaligned(fromByteOffset: 64, as: V.self)
+      let rounding = IntegerLanes.RoundingLanes.load(parameters + 192)
       var constant = parameters.loadUnaligned(fromByteOffset: 128, as: V.self)
       if let bias = bias {
         for lane in 0..<16 { constant[lane] &+= bias[(16 * phase + lane) % m] }
       }
+      // Whole vectors first, the partial last one apart (see storeRows).
       var e = 16 * phase
-      while e < count {
+      while e + 16 <= count {
         let sums = UnsafeRawPointer(acc + e).loadUnaligned(as: V.self) &+ constant
         let q = IntegerLanes.requantize(
-          sums, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low, high: high)
-        let out = y + e
-        if e + 16 <= count {
-          IntegerLanes.storeBytes(q, to: out)
-        } else {
-          for lane in 0..<count - e { out[lane] = UInt8(truncatingIfNeeded: q[lane]) }
-        }
+          sums, rounding, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low, high: high)
+        IntegerLanes.storeBytes(q, to: y + e)
         e += 16 * flatPeriod
+      }
+      if e < count {
+        let sums = UnsafeRawPointer(acc + e).loadUnaligned(as: V.self) &+ constant
+        let q = IntegerLanes.requantize(
+          sums, rounding, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low, high: high)
+        for lane in 0..<count - e { y[e + lane] = UInt8(truncatingIfNeeded: q[lane]) }
       }
     }
   }

@@ -300,15 +300,21 @@ extension IntegerChannelsLastKernel {
       if let bias = bias {
         for lane in 0..<16 where start + lane < m { constant[lane] &+= bias[start + lane] }
       }
-      for r in 0..<rows {
-        let sums = UnsafeRawPointer(acc + r * width + v * 16).loadUnaligned(as: V.self) &+ constant
-        let q = IntegerLanes.requantize(
-          sums, rounding, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low,
-          high: high)
-        let out = y + r * m + start
-        if m >= 16 {
-          IntegerLanes.storeBytes(q, to: out)
-        } else {
+      // Two loops rather than a test per row: with the partial store in the same loop, LLVM splits the
+      // 16-byte store into byte extracts (16 instructions instead of one vpmovdb).
+      if m >= 16 {
+        for r in 0..<rows {
+          let sums = UnsafeRawPointer(acc + r * width + v * 16).loadUnaligned(as: V.self) &+ constant
+          let q = IntegerLanes.requantize(
+            sums, rounding, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low, high: high)
+          IntegerLanes.storeBytes(q, to: y + r * m + start)
+        }
+      } else {
+        for r in 0..<rows {
+          let sums = UnsafeRawPointer(acc + r * width + v * 16).loadUnaligned(as: V.self) &+ constant
+          let q = IntegerLanes.requantize(
+            sums, rounding, mantissas: mantissas, shifts: shifts, zeroPoint: yZero, low: low, high: high)
+          let out = y + r * m + start
           for lane in 0..<m { out[lane] = UInt8(truncatingIfNeeded: q[lane]) }
         }
       }
