@@ -100,11 +100,13 @@ final class IntegerChannelsLastTests: XCTestCase {
   @discardableResult
   func compare(
     _ c: Case, seed: UInt64, threads: Int = 1, runtimeBias: Bool = false,
+    adjust: (inout IntegerConvolutionTests.Data) -> Void = { _ in },
     file: StaticString = #filePath,
     line: UInt = #line
   ) throws -> IntegerChannelsLastKernel? {
     var rng = SeededGenerator(seed: seed)
-    let data = IntegerConvolutionTests.makeData(c, &rng)
+    var data = IntegerConvolutionTests.makeData(c, &rng)
+    adjust(&data)
     let nchwInputs = IntegerConvolutionTests.inputs(c, data)
     let expected = integerValues(
       try KernelHarness.run(IntegerConvolutionTests.node(c), opset: 13, nchwInputs).outputs[0])
@@ -333,6 +335,46 @@ final class IntegerChannelsLastTests: XCTestCase {
     IntegerChannelsLastKernel.paddedCopyBytes = 32 * 1024
     IntegerChannelsLastKernel.allowRowTaps = false
     try sweep(cases, seed: 3850)
+  }
+
+  /// Filters of zeros (their weights all at the zero point) with biases near 2^31, as a quantizer
+  /// writes for a dead channel with a near-zero weight scale (vww has them): such channels' outputs
+  /// are computed at load, and must still equal the NCHW kernel's, whatever the scale.
+  func testAllZeroFiltersWithHugeBiases() throws {
+    let cases = [
+      Case(batch: 1, inChannels: 16, outChannels: 32, spatial: [6, 6], kernel: [1, 1]),
+      Case(batch: 1, inChannels: 8, outChannels: 20, spatial: [7, 5], kernel: [3, 3], pads: [1, 1, 1, 1]),
+      Case(
+        batch: 1, inChannels: 24, outChannels: 24, spatial: [6, 7], kernel: [3, 3], pads: [1, 1, 1, 1], group: 24),
+      Case(batch: 1, inChannels: 64, outChannels: 64, spatial: [5, 3], kernel: [3, 3], strides: [2, 2], group: 64),
+    ]
+    defer { IntegerConvolutionKernel.allowDotProducts = true }
+    var seed: UInt64 = 7100
+    for base in cases {
+      for (xSigned, wSigned) in [(false, true), (true, true), (false, false)] {
+        var c = base
+        c.xSigned = xSigned
+        c.wSigned = wSigned
+        c.perChannel = true
+        c.bias = true
+        c.symmetricWeights = seed % 2 == 0
+        for allow in [true, false] {
+          IntegerConvolutionKernel.allowDotProducts = allow
+          let kernel = try compare(c, seed: seed) { data in
+            let perChannel = data.w.count / c.outChannels
+            for channel in stride(from: 1, to: c.outChannels, by: 3) {
+              for i in 0..<perChannel { data.w[channel * perChannel + i] = data.wZero[channel] }
+              let huge = Int32(1 << 30) + Int32(channel * 977)
+              data.bias![channel] = channel % 2 == 0 ? huge : -huge
+              // A near-zero scale (results within the 8-bit range) for some, a normal one (saturating) for others.
+              if channel % 4 == 1 { data.wScales[channel] = 1e-9 * Float(channel) }
+            }
+          }
+          XCTAssertNotNil(kernel)
+          seed += 1
+        }
+      }
+    }
   }
 
   func testRuntimeBias() throws {

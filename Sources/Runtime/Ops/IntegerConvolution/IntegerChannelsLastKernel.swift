@@ -128,12 +128,14 @@ public struct IntegerChannelsLastKernel {
       return w[(channel * c + kk % c) * taps + kk / c] - zero
     }
     var sums = [Int32](repeating: 0, count: m)
+    var filterIsZero = [Bool](repeating: true, count: m)
     var fitsInt8 = true
     for channel in 0..<m {
       var sum: Int32 = 0
       for kk in 0..<k {
         let v = value(channel, kk)
         if v < -128 || v > 127 { fitsInt8 = false }
+        if v != 0 { filterIsZero[channel] = false }
         sum &+= Int32(truncatingIfNeeded: v)
       }
       sums[channel] = sum
@@ -222,15 +224,32 @@ public struct IntegerChannelsLastKernel {
     // The kernel sums x (flipped to x + 128 for int8 x on the dot path), so the constant removes
     // (x_zero_point + flip) * Σ w'.
     let zero = xZero &+ (dot && xSigned ? 128 : 0)
+    var mantissas = [Int32](repeating: 0, count: m)
+    var shifts = [Int32](repeating: 0, count: m)
+    var constants = [Int32](repeating: 0, count: m)
+    for channel in 0..<m {
+      mantissas[channel] = Int32(truncatingIfNeeded: requantizers[channel].mantissa)
+      shifts[channel] = Int32(truncatingIfNeeded: requantizers[channel].shift)
+      constants[channel] = (bias?[channel] ?? 0) &- zero &* sums[channel]
+      if !runtimeBias && filterIsZero[channel] {
+        // Every w' is 0, so the accumulator is always this constant (an all-zero filter, whose bias a
+        // quantizer scales by a near-zero weight scale to near 2^31, which would send every vector to
+        // the slow wide path). Its output is computed once here and stored as that value at scale 1
+        // (mantissa 2^23, shift 23: exact), held within ±512 where the 8-bit clamp gives the same.
+        let result = Int64(requantizers[channel].apply(constants[channel]))
+        constants[channel] = Int32(min(max(result, -512), 512))
+        mantissas[channel] = 1 << 23
+        shifts[channel] = 23
+      }
+    }
     var values = [Int32](repeating: 0, count: vectors * IntegerChannelsLastKernel.laneValues)
     for v in 0..<vectors {
       for lane in 0..<16 where starts[v] + lane < m {
         let channel = starts[v] + lane
-        let r = requantizers[channel]
         let base = v * IntegerChannelsLastKernel.laneValues
-        values[base + lane] = Int32(truncatingIfNeeded: r.mantissa)
-        values[base + 16 + lane] = Int32(truncatingIfNeeded: r.shift)
-        values[base + 32 + lane] = (bias?[channel] ?? 0) &- zero &* sums[channel]
+        values[base + lane] = mantissas[channel]
+        values[base + 16 + lane] = shifts[channel]
+        values[base + 32 + lane] = constants[channel]
       }
       let base = v * IntegerChannelsLastKernel.laneValues
       var mantissas = IntegerLanes.Vector()
@@ -239,14 +258,6 @@ public struct IntegerChannelsLastKernel {
       IntegerLanes.RoundingLanes(mantissas: mantissas, shifts: shifts).store(into: &values, at: base + 48)
     }
     lanes = Storage(values: values)
-    var mantissas = [Int32](repeating: 0, count: m)
-    var shifts = [Int32](repeating: 0, count: m)
-    var constants = [Int32](repeating: 0, count: m)
-    for channel in 0..<m {
-      mantissas[channel] = Int32(truncatingIfNeeded: requantizers[channel].mantissa)
-      shifts[channel] = Int32(truncatingIfNeeded: requantizers[channel].shift)
-      constants[channel] = (bias?[channel] ?? 0) &- zero &* sums[channel]
-    }
     var flat: [Int] = []
     if flatDepthwise {
       for channel in 0..<m { for tap in 0..<taps { flat.append(value(channel, tap)) } }
