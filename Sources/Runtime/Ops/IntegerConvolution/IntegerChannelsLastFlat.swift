@@ -24,22 +24,10 @@ extension IntegerChannelsLastKernel {
     var b = 16
     while b != 0 { (a, b) = (b, a % b) }
     flatPeriod = m / a
-    var values = [Int32](repeating: 0, count: flatPeriod * IntegerChannelsLastKernel.laneValues)
-    for v in 0..<flatPeriod {
-      for lane in 0..<16 {
-        let channel = (16 * v + lane) % m
-        let base = v * IntegerChannelsLastKernel.laneValues
-        values[base + lane] = mantissas[channel]
-        values[base + 16 + lane] = shifts[channel]
-        values[base + 32 + lane] = constants[channel]
-      }
-      let base = v * IntegerChannelsLastKernel.laneValues
-      var laneMantissas = IntegerLanes.Vector()
-      var laneShifts = IntegerLanes.Vector()
-      for lane in 0..<16 { (laneMantissas[lane], laneShifts[lane]) = (values[base + lane], values[base + 16 + lane]) }
-      IntegerLanes.RoundingLanes(mantissas: laneMantissas, shifts: laneShifts).store(into: &values, at: base + 48)
-    }
-    flatLanes = Storage(values: values)
+    flatLanes = Storage(
+      values: IntegerChannelsLastKernel.laneParameters(
+        vectors: flatPeriod, mantissas: mantissas, shifts: shifts, constants: constants
+      ) { v, lane in (16 * v + lane) % m })
     guard flatDepthwise else { return }
     let taps = window.taps
     var packed = [Int16](repeating: 0, count: flatPeriod * taps * 16)

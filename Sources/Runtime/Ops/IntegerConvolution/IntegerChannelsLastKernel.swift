@@ -242,28 +242,40 @@ public struct IntegerChannelsLastKernel {
         shifts[channel] = 23
       }
     }
-    var values = [Int32](repeating: 0, count: vectors * IntegerChannelsLastKernel.laneValues)
-    for v in 0..<vectors {
-      for lane in 0..<16 where starts[v] + lane < m {
-        let channel = starts[v] + lane
-        let base = v * IntegerChannelsLastKernel.laneValues
-        values[base + lane] = mantissas[channel]
-        values[base + 16 + lane] = shifts[channel]
-        values[base + 32 + lane] = constants[channel]
-      }
-      let base = v * IntegerChannelsLastKernel.laneValues
-      var mantissas = IntegerLanes.Vector()
-      var shifts = IntegerLanes.Vector()
-      for lane in 0..<16 { (mantissas[lane], shifts[lane]) = (values[base + lane], values[base + 16 + lane]) }
-      IntegerLanes.RoundingLanes(mantissas: mantissas, shifts: shifts).store(into: &values, at: base + 48)
-    }
-    lanes = Storage(values: values)
+    lanes = Storage(
+      values: IntegerChannelsLastKernel.laneParameters(
+        vectors: vectors, mantissas: mantissas, shifts: shifts, constants: constants
+      ) { v, lane in starts[v] + lane < m ? starts[v] + lane : nil })
     var flat: [Int] = []
     if flatDepthwise {
       for channel in 0..<m { for tap in 0..<taps { flat.append(value(channel, tap)) } }
     }
     packFlat(mantissas: mantissas, shifts: shifts, constants: constants, weights: flat)
     chunkRows = min(48, IntegerGemm.roundUp(batch * window.gridSize, Int(OQ_NHWC_TILE_ROWS)))
+  }
+
+  /// The per-vector output-stage parameters (`laneValues` Int32 each: 16 mantissas, 16 shifts, 16
+  /// constants, then `IntegerLanes.RoundingLanes`), lane `lane` of vector `v` holding channel
+  /// `channel(v, lane)` (nil: an unused lane, left 0).
+  static func laneParameters(
+    vectors: Int, mantissas: [Int32], shifts: [Int32], constants: [Int32], channel: (Int, Int) -> Int?
+  ) -> [Int32] {
+    var values = [Int32](repeating: 0, count: vectors * laneValues)
+    for v in 0..<vectors {
+      let base = v * laneValues
+      var laneMantissas = IntegerLanes.Vector()
+      var laneShifts = IntegerLanes.Vector()
+      for lane in 0..<16 {
+        guard let channel = channel(v, lane) else { continue }
+        values[base + lane] = mantissas[channel]
+        values[base + 16 + lane] = shifts[channel]
+        values[base + 32 + lane] = constants[channel]
+        laneMantissas[lane] = mantissas[channel]
+        laneShifts[lane] = shifts[channel]
+      }
+      IntegerLanes.RoundingLanes(mantissas: laneMantissas, shifts: laneShifts).store(into: &values, at: base + 48)
+    }
+    return values
   }
 
   // MARK: Scratch
