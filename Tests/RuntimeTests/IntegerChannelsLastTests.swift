@@ -148,13 +148,7 @@ final class IntegerChannelsLastTests: XCTestCase {
     defer { IntegerConvolutionKernel.allowDotProducts = true }
     for base in cases {
       for (xSigned, wSigned) in [(false, true), (true, true), (false, false), (true, false)] {
-        var c = base
-        c.xSigned = xSigned
-        c.wSigned = wSigned
-        c.perChannel = seed % 3 != 0
-        c.bias = seed % 4 != 1
-        c.ySigned = seed % 5 == 2 ? !xSigned : nil
-        c.symmetricWeights = seed % 2 == 0
+        let c = base.varied(xSigned: xSigned, wSigned: wSigned, seed: seed)
         for allow in [true, false] {
           IntegerConvolutionKernel.allowDotProducts = allow
           for threads in [1, 2] {

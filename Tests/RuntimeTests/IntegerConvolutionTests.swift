@@ -557,8 +557,7 @@ final class IntegerConvolutionTests: XCTestCase {
       _ = try KernelHarness.run(Self.node(Self.errorCase, name: "conv_10"), xScale)
     }
     let zero = errorInputs { inputs in inputs[5] = .constant(quantizedConstant(true, [2], [0, 0])) }
-    assertRuntimeError(.invalid, ["conv_10", "w_zero_point must be a scalar or 1-D with 4 values"])
-    {
+    assertRuntimeError(.invalid, ["conv_10", "w_zero_point must be a scalar or 1-D with 4 values"]) {
       _ = try KernelHarness.run(Self.node(Self.errorCase, name: "conv_10"), zero)
     }
     let negative = errorInputs { inputs in inputs[6] = .constant(KernelHarness.floats([], [-0.5])) }
@@ -586,5 +585,20 @@ final class IntegerConvolutionTests: XCTestCase {
     assertRuntimeError(.invalid, ["conv_12", "channels"]) {
       _ = try KernelHarness.run(Self.node(grouped, name: "conv_12"), self.errorInputs { _ in })
     }
+  }
+}
+
+extension IntegerConvolutionTests.Case {
+  /// This case with the given signedness and, from `seed`, the rest of what the sweeps vary: per-channel
+  /// or per-tensor weights, bias or not, the output's signedness, and symmetric weights or not.
+  func varied(xSigned: Bool, wSigned: Bool, seed: UInt64) -> Self {
+    var c = self
+    c.xSigned = xSigned
+    c.wSigned = wSigned
+    c.perChannel = seed % 3 != 0
+    c.bias = seed % 4 != 1
+    c.ySigned = seed % 5 == 2 ? !xSigned : nil
+    c.symmetricWeights = seed % 2 == 0
+    return c
   }
 }

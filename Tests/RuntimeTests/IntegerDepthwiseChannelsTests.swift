@@ -35,13 +35,7 @@ extension IntegerConvolutionTests {
     defer { IntegerConvolutionKernel.allowDepthwiseChannels = true }
     for base in cases {
       for (xSigned, wSigned) in [(false, true), (true, true), (false, false), (true, false)] {
-        var c = base
-        c.xSigned = xSigned
-        c.wSigned = wSigned
-        c.perChannel = seed % 3 != 0
-        c.bias = seed % 4 != 1
-        c.ySigned = seed % 5 == 2 ? !xSigned : nil
-        c.symmetricWeights = seed % 2 == 0
+        let c = base.varied(xSigned: xSigned, wSigned: wSigned, seed: seed)
         var outputs: [[Int]] = []
         for allow in [true, false] {
           IntegerConvolutionKernel.allowDepthwiseChannels = allow

@@ -439,3 +439,15 @@ final class RequantizerLanesTests: XCTestCase {
         v, zeroPoint: 0, low: 0, high: 255))
   }
 }
+
+extension IntegerLanes {
+  /// The per-lane requantization with its single-rounding constants computed on the spot (kernels
+  /// pack them at load).
+  static func requantize(
+    _ v: Vector, mantissas: Vector, shifts: Vector, zeroPoint: Int32, low: Int32, high: Int32
+  ) -> Vector {
+    requantize(
+      v, RoundingLanes(mantissas: mantissas, shifts: shifts), mantissas: mantissas, shifts: shifts,
+      zeroPoint: zeroPoint, low: low, high: high)
+  }
+}

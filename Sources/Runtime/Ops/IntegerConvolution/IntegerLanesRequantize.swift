@@ -213,15 +213,6 @@ extension IntegerLanes {
       v, mantissas: mantissas, shifts: shifts, zeroPoint: zeroPoint, low: low, high: high)
   }
 
-  /// As above, the per-lane constants computed here (tests; kernels keep them from their load).
-  static func requantize(
-    _ v: Vector, mantissas: Vector, shifts: Vector, zeroPoint: Int32, low: Int32, high: Int32
-  ) -> Vector {
-    requantize(
-      v, RoundingLanes(mantissas: mantissas, shifts: shifts), mantissas: mantissas, shifts: shifts,
-      zeroPoint: zeroPoint, low: low, high: high)
-  }
-
   /// The rare vectors outside the fast path, out of line to keep the callers' loops small (and their
   /// parameters in registers): on vectors when `exact` takes them, else lane by lane.
   @inline(never)
