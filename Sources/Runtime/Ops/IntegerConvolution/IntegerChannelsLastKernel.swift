@@ -302,12 +302,9 @@ public struct IntegerChannelsLastKernel {
   }
   var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes }
 
-  /// Whether the step is worth splitting across threads: waking the workers and joining them costs
-  /// about what a few microseconds of work does, so only steps of 2^21 multiply-adds and more (vww's
-  /// layers, all below it, ran 1.3x slower on two threads with the NCHW kernel's 2^19).
-  static let parallelWork = 1 << 21
+  /// Whether the step is worth splitting across threads.
   var worthThreads: Bool {
-    batch * window.gridSize * outChannels * k >= IntegerChannelsLastKernel.parallelWork
+    batch * window.gridSize * outChannels * k >= IntegerConvolutionKernel.parallelWork
   }
 
   // MARK: Running
