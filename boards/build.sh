@@ -26,19 +26,18 @@ swiftc -target "$BOARD_SWIFT_TARGET" -target-cpu "$BOARD_CPU" -enable-experiment
   -parse-as-library -Osize -Xfrontend -function-sections -Xcc -fPIC -Xcc -isystem -Xcc "$include" -Xcc -isystem -Xcc "$obj/include" \
   -I "$root/Sources/CONNXProto/include" -I "$root/Sources/CSupport/include" -I "$obj" \
   -module-name BoardMain -c "$root/boards/onnx-run/main.swift" -o "$obj/main.o"
-$cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport.c" -o "$obj/csupport.o"
-$cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport_int8.c" -o "$obj/csupport_int8.o"
-$cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport_int8_nhwc.c" -o "$obj/csupport_int8_nhwc.o"
-$cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" -c "$root/Sources/CSupport/csupport_threads.c" -o "$obj/csupport_threads.o"
-for part in csupport_bytes csupport_pool8 csupport_transpose; do
+# Every C file of CSupport, so that a new one cannot be left out of the board.
+c_objects=()
+for source in "$root"/Sources/CSupport/*.c; do
+  part=$(basename "$source" .c)
   $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CSupport/include" \
-    -c "$root/Sources/CSupport/$part.c" -o "$obj/$part.o"
+    -c "$source" -o "$obj/$part.o"
+  c_objects+=("$obj/$part.o")
 done
 $cc $BOARD_CC_FLAGS -O2 -fPIC -ffunction-sections -fdata-sections -I "$root/Sources/CONNXProto/include" -c "$root/Sources/CONNXProto/onnx.pb-c.c" -o "$obj/onnx.pb-c.o"
 
 swift_objects=("$obj"/ONNXFormat.o "$obj"/TensorFiles.o "$obj"/Runtime.o "$obj"/Commands.o "$obj"/main.o)
-$cc -static-pie -Wl,--gc-sections -o "$out/onnx-run" "${swift_objects[@]}" "$obj/csupport.o" "$obj/csupport_int8.o" "$obj/csupport_int8_nhwc.o" \
-  "$obj/csupport_threads.o" "$obj/csupport_bytes.o" "$obj/csupport_pool8.o" "$obj/csupport_transpose.o" "$obj/onnx.pb-c.o" \
+$cc -static-pie -Wl,--gc-sections -o "$out/onnx-run" "${swift_objects[@]}" "${c_objects[@]}" "$obj/onnx.pb-c.o" \
   "$multiarch/libprotobuf-c.a" "$swift_lib/libswiftUnicodeDataTables.a" -lpthread -lm
 "$BOARD_LINUX_TRIPLE-strip" "$out/onnx-run"
 
