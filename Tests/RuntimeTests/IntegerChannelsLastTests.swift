@@ -371,6 +371,32 @@ final class IntegerChannelsLastTests: XCTestCase {
     }
   }
 
+  /// The C output stage and the Swift one give the NCHW kernel's bytes, on the rows path (group 1 and
+  /// depthwise, M a multiple of 16 or not, runtime bias) and the flat one (M < 16, flat depthwise).
+  func testNativeAndSwiftOutputStages() throws {
+    let cases = [
+      Case(inChannels: 16, outChannels: 40, spatial: [5, 7], kernel: [3, 3], pads: [1, 1, 1, 1]),
+      Case(inChannels: 8, outChannels: 6, spatial: [6, 5], kernel: [1, 1]),
+      Case(inChannels: 24, outChannels: 24, spatial: [7, 6], kernel: [3, 3], pads: [1, 1, 1, 1], group: 24),
+      Case(inChannels: 48, outChannels: 48, spatial: [9, 9], kernel: [3, 3], strides: [2, 2], group: 48),
+    ]
+    defer { IntegerChannelsLastKernel.allowNativeOutputStage = true }
+    var seed: UInt64 = 3700
+    for base in cases {
+      for (xSigned, wSigned) in [(false, true), (true, true)] {
+        let c = base.varied(xSigned: xSigned, wSigned: wSigned, seed: seed)
+        for native in [true, false] {
+          IntegerChannelsLastKernel.allowNativeOutputStage = native
+          for runtimeBias in c.bias ? [false, true] : [false] {
+            let kernel = try compare(c, seed: seed, runtimeBias: runtimeBias)
+            XCTAssertEqual(kernel?.nativeOutput, native && oq_has_lane_requantize() == 1)
+          }
+        }
+        seed += 1
+      }
+    }
+  }
+
   func testRuntimeBias() throws {
     for (index, c) in [
       Case(inChannels: 12, outChannels: 20, spatial: [5, 6], kernel: [3, 3], pads: [1, 1, 1, 1]),

@@ -164,6 +164,7 @@ extension IntegerChannelsLastKernel {
     _ acc: UnsafePointer<Int32>, count: Int, into y: UnsafeMutablePointer<UInt8>,
     bias: UnsafePointer<Int32>?
   ) {
+    if nativeOutput && bias == nil { return storeFlatNative(acc, count: count, into: y) }
     typealias V = IntegerLanes.Vector
     let m = outChannels
     let values = UnsafeRawPointer(flatLanes.unsafelyUnwrapped.pointer)

@@ -284,6 +284,7 @@ extension IntegerChannelsLastKernel {
     _ acc: UnsafePointer<Int32>, rows: Int, into y: UnsafeMutablePointer<UInt8>,
     bias: UnsafePointer<Int32>?
   ) {
+    if nativeOutput { return storeRowsNative(acc, rows: rows, into: y, bias: bias) }
     typealias V = IntegerLanes.Vector
     let m = outChannels
     let width = vectors * 16

@@ -56,6 +56,8 @@ public struct IntegerChannelsLastKernel {
   var paddedWidth = 0
   var paddedHeight = 0
   var paddedOffsets: Storage?
+  /// The output stage runs in C (IntegerChannelsLastOutput.swift), chosen at load.
+  var nativeOutput = false
   /// Whether group-1 steps with C not a multiple of 4 may read kernel rows in place (tests compare).
   nonisolated(unsafe) static var allowRowTaps = true
   /// Largest padded copy, in bytes.
@@ -140,6 +142,7 @@ public struct IntegerChannelsLastKernel {
       }
       sums[channel] = sum
     }
+    nativeOutput = IntegerChannelsLastKernel.nativeOutputAvailable
     dot =
       !depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts && oq_has_u8s8_dot() == 1
     let width = vectors * 16

@@ -1,0 +1,132 @@
+// The channels-last output stage (see csupport_requant.h). Compiled for AVX-512 by function attributes
+// and called only after oq_has_lane_requantize(); elsewhere the entry points write nothing and the
+// Swift output stage runs.
+#include "csupport_requant.h"
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+#define OQ_X86_REQUANT 1
+#endif
+
+int oq_has_lane_requantize(void) {
+#ifdef OQ_X86_REQUANT
+  static int cached = -1;
+  if (cached < 0) {
+    __builtin_cpu_init();
+    cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") ? 1 : 0;
+  }
+  return cached;
+#else
+  return 0;
+#endif
+}
+
+#ifdef OQ_X86_REQUANT
+#define OQ_REQUANT_ISA __attribute__((target("avx512f,avx512bw")))
+
+static inline __attribute__((always_inline)) OQ_REQUANT_ISA __m512i field(const uint8_t *record, int offset) {
+  return _mm512_loadu_si512((const void *)(record + offset));
+}
+
+// The 16 codes of `sums` (constant already added) with `record`'s parameters, or 0 when a lane is
+// ambiguous or out of the single rounding's range. Even lanes are the low halves of the 64-bit
+// products (vpmuldq reads each 64-bit lane's low 32 bits), odd ones shifted down first.
+static inline __attribute__((always_inline)) OQ_REQUANT_ISA int requantize(__m512i sums, const uint8_t *record,
+                                                                           __m512i lower, __m512i upper,
+                                                                           __m512i zero_point,
+                                                                           __m512i *codes) {
+  const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(sums, field(record, OQ_REQUANT_MANTISSA_EVEN)),
+                                        field(record, OQ_REQUANT_ROUND_EVEN));
+  const __m512i odd = _mm512_add_epi64(
+      _mm512_mul_epi32(_mm512_srli_epi64(sums, 32), field(record, OQ_REQUANT_MANTISSA_ODD)),
+      field(record, OQ_REQUANT_ROUND_ODD));
+  const __mmask8 ambiguous_even = _mm512_testn_epi64_mask(even, field(record, OQ_REQUANT_MASK_EVEN));
+  const __mmask8 ambiguous_odd = _mm512_testn_epi64_mask(odd, field(record, OQ_REQUANT_MASK_ODD));
+  const __mmask16 large = _mm512_test_epi32_mask(_mm512_add_epi32(sums, _mm512_set1_epi32(1 << 24)),
+                                                 field(record, OQ_REQUANT_LARGE_BITS));
+  if ((ambiguous_even | ambiguous_odd | large) != 0) return 0;
+  const __m512i low_halves = _mm512_srav_epi64(even, field(record, OQ_REQUANT_SHIFT_EVEN));
+  const __m512i high_halves =
+      _mm512_slli_epi64(_mm512_srav_epi64(odd, field(record, OQ_REQUANT_SHIFT_ODD)), 32);
+  const __m512i rounded = _mm512_mask_blend_epi32(0xAAAA, low_halves, high_halves);
+  *codes = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(rounded, lower), upper), zero_point);
+  return 1;
+}
+
+static inline __attribute__((always_inline)) __mmask16 lanes_below(ptrdiff_t n) {
+  return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n > 0 ? n : 0)) - 1);
+}
+
+static OQ_REQUANT_ISA int rows_avx512(const int32_t *acc, ptrdiff_t acc_stride, int rows, int vectors,
+                                      const ptrdiff_t *starts, int m, const uint8_t *params,
+                                      ptrdiff_t record_bytes, const int32_t *bias, int32_t zero_point,
+                                      int32_t low, int32_t high, uint8_t *y, ptrdiff_t y_stride, int first) {
+  const __m512i lower = _mm512_set1_epi32(low - zero_point);
+  const __m512i upper = _mm512_set1_epi32(high - zero_point);
+  const __m512i zp = _mm512_set1_epi32(zero_point);
+  for (int v = first / rows; v < vectors; v++) {
+    const uint8_t *record = params + (ptrdiff_t)v * record_bytes;
+    const ptrdiff_t start = starts[v];
+    const __mmask16 store = lanes_below(m - start);
+    __m512i constant = field(record, OQ_REQUANT_CONSTANT);
+    if (bias) constant = _mm512_add_epi32(constant, _mm512_maskz_loadu_epi32(store, bias + start));
+    const int32_t *sums = acc + 16 * v;
+    uint8_t *out = y + start;
+    for (int r = v == first / rows ? first % rows : 0; r < rows; r++) {
+      __m512i codes;
+      const __m512i s = _mm512_add_epi32(_mm512_loadu_si512((const void *)(sums + r * acc_stride)), constant);
+      if (!requantize(s, record, lower, upper, zp, &codes)) return v * rows + r;
+      _mm512_mask_cvtepi32_storeu_epi8(out + r * y_stride, store, codes);
+    }
+  }
+  return rows * vectors;
+}
+
+static OQ_REQUANT_ISA int flat_avx512(const int32_t *acc, int count, const uint8_t *params,
+                                      ptrdiff_t record_bytes, int period, int32_t zero_point, int32_t low,
+                                      int32_t high, uint8_t *y, int first) {
+  const __m512i lower = _mm512_set1_epi32(low - zero_point);
+  const __m512i upper = _mm512_set1_epi32(high - zero_point);
+  const __m512i zp = _mm512_set1_epi32(zero_point);
+  const int vectors = (count + 15) / 16;
+  int phase = first % period;
+  for (int i = first; i < vectors; i++) {
+    const uint8_t *record = params + (ptrdiff_t)phase * record_bytes;
+    __m512i codes;
+    const __m512i s = _mm512_add_epi32(_mm512_loadu_si512((const void *)(acc + 16 * i)),
+                                       field(record, OQ_REQUANT_CONSTANT));
+    if (!requantize(s, record, lower, upper, zp, &codes)) return i;
+    _mm512_mask_cvtepi32_storeu_epi8(y + 16 * i, lanes_below(count - 16 * i), codes);
+    if (++phase == period) phase = 0;
+  }
+  return vectors;
+}
+#endif
+
+int oq_requant_rows_u8(const int32_t *acc, ptrdiff_t acc_stride, int rows, int vectors,
+                       const ptrdiff_t *starts, int m, const void *params, ptrdiff_t record_bytes,
+                       const int32_t *bias, int32_t zero_point, int32_t low, int32_t high, uint8_t *y,
+                       ptrdiff_t y_stride, int first) {
+  if (rows <= 0 || vectors <= 0) return 0;
+#ifdef OQ_X86_REQUANT
+  return rows_avx512(acc, acc_stride, rows, vectors, starts, m, (const uint8_t *)params, record_bytes, bias,
+                     zero_point, low, high, y, y_stride, first);
+#else
+  (void)acc, (void)acc_stride, (void)starts, (void)m, (void)params, (void)record_bytes, (void)bias;
+  (void)zero_point, (void)low, (void)high, (void)y, (void)y_stride;
+  return first;
+#endif
+}
+
+int oq_requant_flat_u8(const int32_t *acc, int count, const void *params, ptrdiff_t record_bytes,
+                       int period, int32_t zero_point, int32_t low, int32_t high, uint8_t *y, int first) {
+#ifdef OQ_X86_REQUANT
+  if (count <= 0 || period <= 0) return 0;
+  return flat_avx512(acc, count, (const uint8_t *)params, record_bytes, period, zero_point, low, high, y,
+                     first);
+#else
+  (void)acc, (void)count, (void)params, (void)record_bytes, (void)period, (void)zero_point, (void)low;
+  (void)high, (void)y;
+  return first;
+#endif
+}
