@@ -25,7 +25,7 @@
 #define OQ_REQUANT_MASK_ODD 640
 #define OQ_REQUANT_LARGE_BITS 704
 
-// 1 when this CPU runs the functions below (AVX-512 F and BW).
+// 1 when this CPU runs the functions below (AVX-512 F, BW and VL).
 int oq_has_lane_requantize(void);
 
 // Rows of vectors: element (r, v) is the 16 sums at acc + r * acc_stride + 16 * v, requantized with
