@@ -70,7 +70,9 @@ extension IntegerChannelsLastKernel {
   var accumulatorStride: Int { flatOutput ? outChannels : vectors * 16 }
 
   /// Step 1 for the positions `positions`: `sources[tap * rows + r]` or, gathered, row r at
-  /// `gather + r * kPadded` (`sources[r]` pointing at it, zeros past k).
+  /// `gather + r * kPadded` (`sources[r]` pointing at it, zeros past k). Along an output row, the
+  /// positions whose window lies inside the image form one run, whose tap sources step by
+  /// `strideW * C`: filled tap by tap in a loop LLVM vectorizes; the others one by one (`fillBorder`).
   func fillSources(
     _ x: UnsafePointer<UInt8>, positions: Range<Int>, sources: Sources,
     gather: UnsafeMutablePointer<UInt8>
@@ -79,66 +81,43 @@ extension IntegerChannelsLastKernel {
     let c = inChannels
     let rows = positions.count
     let taps = w.taps
-    let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
     let offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
     let imageBytes = w.imageSize * c
-    let span = w.kernelW * c
     // Columns whose whole window row lies inside the image.
     let columns = ConvWindow.validRange(
       offset: -w.padW, stride: w.strideW, grid: w.gridW,
       image: w.imageW - (w.kernelW - 1) * w.dilationW)
+    let table = UnsafeMutableRawPointer(sources)
+    let step = w.strideW * c
     var n = positions.lowerBound / w.gridSize
     var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
     var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
-    for r in 0..<rows {
+    var r = 0
+    while r < rows {
       let image = x + n * imageBytes
+      let count = min(w.gridW - gw, rows - r)
       let baseH = gh * w.strideH - w.padH
-      let baseW = gw * w.strideW - w.padW
-      let columnInside = gw >= columns.lower && gw < columns.upper
-      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH {
-        let pixel = image + (baseH * w.imageW + baseW) * c
-        for tap in 0..<taps { sources[tap * rows + r] = pixel + offsets[tap] }
-      } else {
-        var row = gather + r &* kPadded
-        var tap = 0
-        for kh in 0..<w.kernelH {
-          let ih = baseH &+ kh &* w.dilationH
-          let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
-          if gathered && w.dilationW == 1 {
-            // The kernel row's taps lo..<hi inside the image are one run of bytes; x_zero_point around.
-            let lo = rowInside ? min(max(0, -baseW), w.kernelW) : w.kernelW
-            let hi = rowInside ? max(lo, min(w.kernelW, w.imageW &- baseW)) : w.kernelW
-            if lo > 0 { copy(zero, to: row, count: lo &* c) }
-            if hi > lo {
-              copy(
-                image + (ih &* w.imageW &+ baseW &+ lo) &* c, to: row + lo &* c,
-                count: (hi &- lo) &* c)
-            }
-            if hi < w.kernelW { copy(zero, to: row + hi &* c, count: (w.kernelW &- hi) &* c) }
-            row += span
-            tap &+= w.kernelW
-            continue
-          }
-          for kw in 0..<w.kernelW {
-            let iw = baseW &+ kw &* w.dilationW
-            let source =
-              rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
-              ? image + (ih &* w.imageW &+ iw) &* c : zero
-            if gathered {
-              copy(source, to: row, count: c)
-              row += c
-            } else {
-              sources[tap &* rows &+ r] = source
-            }
-            tap &+= 1
-          }
-        }
-        if gathered {
-          for i in k..<kPadded { gather[r * kPadded + i] = 0 }
-          sources[r] = UnsafePointer(gather + r * kPadded)
+      let rowsInside = !gathered && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH
+      // The run inside: columns lo..<hi of this output row.
+      let lo = rowsInside ? min(max(gw, columns.lower), gw + count) : gw + count
+      let hi = rowsInside ? max(lo, min(gw + count, columns.upper)) : lo
+      for g in gw..<lo {
+        fillBorder(image, position: r + g - gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
+      }
+      if hi > lo {
+        let first = Int(bitPattern: image + (baseH * w.imageW + lo * w.strideW - w.padW) * c)
+        let at = r + lo - gw
+        for tap in 0..<taps {
+          let base = first &+ offsets[tap]
+          let out = table + (tap * rows + at) * 8
+          for i in 0..<hi - lo { out.storeBytes(of: base &+ i &* step, toByteOffset: i &* 8, as: Int.self) }
         }
       }
-      gw += 1
+      for g in hi..<gw + count {
+        fillBorder(image, position: r + g - gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
+      }
+      r += count
+      gw += count
       if gw == w.gridW {
         gw = 0
         gh += 1
@@ -147,6 +126,59 @@ extension IntegerChannelsLastKernel {
           n += 1
         }
       }
+    }
+  }
+
+  /// Step 1 for one position `r` (output row gh, column gw) of the chunk whose window reaches the
+  /// padding, or every position when rows are gathered: x_zero_point's row for a padded tap.
+  @inline(never)
+  func fillBorder(
+    _ image: UnsafePointer<UInt8>, position r: Int, rows: Int, gh: Int, gw: Int, sources: Sources,
+    gather: UnsafeMutablePointer<UInt8>
+  ) {
+    let w = window
+    let c = inChannels
+    let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
+    let span = w.kernelW * c
+    let baseH = gh * w.strideH - w.padH
+    let baseW = gw * w.strideW - w.padW
+    var row = gather + r &* kPadded
+    var tap = 0
+    for kh in 0..<w.kernelH {
+      let ih = baseH &+ kh &* w.dilationH
+      let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
+      if gathered && w.dilationW == 1 {
+        // The kernel row's taps lo..<hi inside the image are one run of bytes; x_zero_point around.
+        let lo = rowInside ? min(max(0, -baseW), w.kernelW) : w.kernelW
+        let hi = rowInside ? max(lo, min(w.kernelW, w.imageW &- baseW)) : w.kernelW
+        if lo > 0 { copy(zero, to: row, count: lo &* c) }
+        if hi > lo {
+          copy(
+            image + (ih &* w.imageW &+ baseW &+ lo) &* c, to: row + lo &* c,
+            count: (hi &- lo) &* c)
+        }
+        if hi < w.kernelW { copy(zero, to: row + hi &* c, count: (w.kernelW &- hi) &* c) }
+        row += span
+        tap &+= w.kernelW
+        continue
+      }
+      for kw in 0..<w.kernelW {
+        let iw = baseW &+ kw &* w.dilationW
+        let source =
+          rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
+          ? image + (ih &* w.imageW &+ iw) &* c : zero
+        if gathered {
+          copy(source, to: row, count: c)
+          row += c
+        } else {
+          sources[tap &* rows &+ r] = source
+        }
+        tap &+= 1
+      }
+    }
+    if gathered {
+      for i in k..<kPadded { gather[r * kPadded + i] = 0 }
+      sources[r] = UnsafePointer(gather + r * kPadded)
     }
   }
 
@@ -187,22 +219,32 @@ extension IntegerChannelsLastKernel {
       let image = x + n &* imageBytes
       let baseH = gh &* strideH &- padH
       let rowsInside = baseH >= 0 && baseH &+ (kernelH &- 1) &* w.dilationH < imageH
-      // This output row's positions from gw on that are in the chunk.
+      // This output row's positions from gw on that are in the chunk; the run lo..<hi of them reads
+      // its kernel rows in place (inside the image, rowBytes from each row still in x), stepping
+      // strideW * C: filled row by row in a loop LLVM vectorizes.
       let count = min(w.gridW &- gw, rows &- r)
-      var i = 0
-      while i < count {
-        let g = gw &+ i
-        let first = Int(bitPattern: image + (baseH &* imageW &+ g &* strideW &- padW) &* c)
-        if rowsInside && g >= columns.lower && g < columns.upper && first &+ lastRow <= end {
-          var source = first
-          for kh in 0..<kernelH {
-            sources[kh &* rows &+ r &+ i] = UnsafePointer(bitPattern: source)
-            source &+= rowStep
-          }
-        } else {
-          gatherRows(image, position: r &+ i, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
+      let step = strideW &* c
+      let origin = Int(bitPattern: image + (baseH &* imageW &- padW) &* c)
+      var lo = gw &+ count
+      var hi = lo
+      if rowsInside && origin &+ lastRow <= end {
+        lo = min(max(gw, columns.lower), gw &+ count)
+        hi = max(lo, min(gw &+ count, columns.upper, (end &- lastRow &- origin) / step &+ 1))
+      }
+      for g in gw..<lo {
+        gatherRows(image, position: r &+ g &- gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
+      }
+      if hi > lo {
+        let table = UnsafeMutableRawPointer(sources)
+        let at = r &+ lo &- gw
+        for kh in 0..<kernelH {
+          let base = origin &+ lo &* step &+ kh &* rowStep
+          let out = table + (kh &* rows &+ at) &* 8
+          for i in 0..<hi &- lo { out.storeBytes(of: base &+ i &* step, toByteOffset: i &* 8, as: Int.self) }
         }
-        i &+= 1
+      }
+      for g in hi..<gw &+ count {
+        gatherRows(image, position: r &+ g &- gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
       }
       r &+= count
       gw &+= count
