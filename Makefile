@@ -26,7 +26,7 @@ else ifeq ($(HOST_ARCH)-$(HOST_AVX2_FMA),x86_64-yes)
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DONNXQ_SIMD16 -Xswiftc -DONNXQ_FMA
 endif
 
-.PHONY: calibrate-interop bench-float board-icount ppocr-data ppocr-recipe deps system-deps build build-debug test unit-test roundtrip conformance real-models bench gemm-bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
+.PHONY: calibrate-interop bench-float board-icount board-kernel-check ppocr-data ppocr-recipe deps system-deps build build-debug test unit-test roundtrip conformance real-models bench gemm-bench interop interop-bench vad board board-test deploy embedded-check check-proto proto demo format clean
 
 deps: system-deps $(VENV)/.installed
 
@@ -130,6 +130,18 @@ board-test: board conformance
 	$(PYTHON) scripts/board_test.py --host build/onnx-quant-host --board build/boards/$(BOARD)/onnx-run \
 	  --qemu "$$BOARD_QEMU" --cpu "$$BOARD_QEMU_CPU" --shared $(SHARED_MODELS)
 
+# The aarch64 SDOT micro-kernel of the channels-last convolution against a scalar reference on random
+# shapes under qemu, built as for a Cortex-A72 board (SDOT only under its target attribute): run on a
+# Cortex-A76 it must find the dot product and match; on a Cortex-A72 it must find none.
+board-kernel-check: system-deps
+	boards/deps.sh rpi4
+	@mkdir -p build/kernel-check
+	aarch64-linux-gnu-gcc -mcpu=cortex-a72 -O2 -Wall -static -I Sources/CSupport/include \
+	  Tests/CSupportChecks/nhwc_s8s8_check.c Sources/CSupport/csupport_int8_nhwc_arm.c \
+	  Sources/CSupport/csupport_int8.c -o build/kernel-check/nhwc_s8s8_check
+	qemu-aarch64 -cpu cortex-a76 build/kernel-check/nhwc_s8s8_check 2
+	qemu-aarch64 -cpu cortex-a72 build/kernel-check/nhwc_s8s8_check 0
+
 # Copies the board binary and a model to a board over ssh and runs a smoke test there.
 DEPLOY_MODEL ?= $(SHARED_MODELS)/silero_vad_16k_stateful.onnx
 deploy: board
@@ -153,6 +165,8 @@ test: deps check-proto
 	$(MAKE) calibrate-interop
 	$(MAKE) vad
 	$(MAKE) board-test BOARD=rpi4
+	$(MAKE) board-kernel-check
+	$(MAKE) board-test BOARD=rpi5
 
 # Models written by `onnx-quant calibrate` (QOperator and QDQ; the default method and entropy) through
 # onnx.checker and against ONNX Runtime tensor by tensor; the debug build runs them.

@@ -4,7 +4,7 @@ import CSupport
 /// 1. row sources: per tap, where the C bytes the position reads start (in place in x, or the x zero
 ///    point's row for a padded tap); gathered into `kPadded`-byte rows when C is not a multiple of 4;
 /// 2. `Σ_k a[p, k] w'[k, m]` for every position and output channel into int32 accumulators
-///    (`oq_nhwc_u8s8_conv`, or the portable `portableTile`);
+///    (`oq_nhwc_u8s8_conv` or `oq_nhwc_s8s8_conv`, or the portable `portableTile`);
 /// 3. the output stage: + the channel's constant (bias - zx Σ w'), a requantizer per lane, 16 bytes.
 extension IntegerChannelsLastKernel {
   typealias Sources = UnsafeMutablePointer<UnsafePointer<UInt8>?>
@@ -47,7 +47,12 @@ extension IntegerChannelsLastKernel {
       } else {
         fillSources(x, positions: p..<p + rows, sources: sources, gather: gather)
       }
-      if dot {
+      if signedDot {
+        oq_nhwc_s8s8_conv(
+          sources, Int32(rows), Int32(taps), Int32(tapBytes / 4),
+          UnsafePointer(weights.unsafelyUnwrapped.typed(Int8.self)), Int32(vectors), acc,
+          accumulatorStride, dotFlip)
+      } else if dot {
         oq_nhwc_u8s8_conv(
           sources, Int32(rows), Int32(taps), Int32(tapBytes / 4),
           UnsafePointer(weights.unsafelyUnwrapped.typed(Int8.self)), Int32(vectors), acc,

@@ -34,11 +34,17 @@ public struct IntegerChannelsLastKernel {
   var vectors = 0
   var starts: Storage?
   var lanes: Storage?
-  /// dot: `oq_nhwc_u8s8_conv`'s int8 blocks (csupport_int8_nhwc.h); else int16 `[kPadded][vectors * 16]`;
-  /// depthwise: int16 `[vectors][taps][16]`.
+  /// dot: `oq_nhwc_u8s8_conv`'s int8 blocks (csupport_int8_nhwc.h; `oq_nhwc_s8s8_conv` reads the same);
+  /// else int16 `[kPadded][vectors * 16]`; depthwise: int16 `[vectors][taps][16]`.
   var weights: Storage?
-  /// The AVX-512 VNNI micro-kernel runs (activations flipped to uint8 for int8 x).
+  /// A dot-product micro-kernel runs: AVX-512 VNNI (`oq_nhwc_u8s8_conv`, activations read as uint8,
+  /// int8 x flipped to x + 128) or, `signedDot`, aarch64 SDOT (`oq_nhwc_s8s8_conv`, activations read as
+  /// int8, uint8 x flipped to x - 128).
   var dot = false
+  var signedDot = false
+  /// The dot-product kernel to assume instead of this CPU's (`OQ_NHWC_DOT_*`): tests run the SDOT
+  /// kernel's convention on x86 through its portable C.
+  nonisolated(unsafe) static var dotKindOverride: Int32? = nil
   /// C is not a multiple of 4: rows of A are gathered into scratch, `kPadded` bytes each.
   var gathered = false
   /// C is not a multiple of 4 and dilationW is 1: A's taps are the kernel's rows instead, `rowBytes`
@@ -89,6 +95,10 @@ public struct IntegerChannelsLastKernel {
     self.ySigned = ySigned
     self.yZero = yZero
   }
+
+  /// 1 when the dot-product kernel flips the activations' top bit: x is int8 on VNNI (uint8 x int8) or
+  /// uint8 on SDOT (int8 x int8).
+  var dotFlip: Int32 { dot && xSigned != signedDot ? 1 : 0 }
 
   /// 1x1 kernel, stride 1, no padding: row p of A is x's position p, in place.
   var pointwise: Bool {
@@ -143,8 +153,11 @@ public struct IntegerChannelsLastKernel {
       sums[channel] = sum
     }
     nativeOutput = IntegerChannelsLastKernel.nativeOutputAvailable
+    let dotKind = IntegerChannelsLastKernel.dotKindOverride ?? oq_nhwc_dot_kind()
     dot =
-      !depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts && oq_has_u8s8_dot() == 1
+      !depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts
+      && dotKind != OQ_NHWC_DOT_NONE
+    signedDot = dot && dotKind == OQ_NHWC_DOT_S8S8
     let width = vectors * 16
     if depthwise {
       var packed = [Int16](repeating: 0, count: width * taps)
@@ -224,9 +237,10 @@ public struct IntegerChannelsLastKernel {
         4 * (w.gridSize - inside) >= w.gridSize
         && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
     }
-    // The kernel sums x (flipped to x + 128 for int8 x on the dot path), so the constant removes
-    // (x_zero_point + flip) * Σ w'.
-    let zero = xZero &+ (dot && xSigned ? 128 : 0)
+    // The kernel sums x as it reads it (`dotFlip`: x + 128 for int8 x on VNNI, x - 128 for uint8 x
+    // on SDOT), so the constant removes (x_zero_point + that offset) * Σ w'.
+    let offset: Int32 = dotFlip == 0 ? 0 : signedDot ? -128 : 128
+    let zero = xZero &+ offset
     var mantissas = [Int32](repeating: 0, count: m)
     var shifts = [Int32](repeating: 0, count: m)
     var constants = [Int32](repeating: 0, count: m)
