@@ -27,7 +27,10 @@ extension IntegerChannelsLastKernel {
     var copied = -1
     var p = positions.lowerBound
     while p < positions.upperBound {
-      var rows = min(chunkRows, positions.upperBound - p)
+      // Chunks of `chunkRows`, the last two balanced: 49 positions are 25 + 24, not 48 + 1 (a last
+      // chunk of one position reads every weight for it alone).
+      let left = positions.upperBound - p
+      var rows = left <= chunkRows ? left : left < 2 * chunkRows ? (left + 1) / 2 : chunkRows
       let n = p / window.gridSize
       if rowTaps && paddedCopy {
         rows = min(rows, (n + 1) * window.gridSize - p)
@@ -71,6 +74,10 @@ extension IntegerChannelsLastKernel {
 
   /// Step 1 for the positions `positions`: `sources[tap * rows + r]` or, gathered, row r at
   /// `gather + r * kPadded` (`sources[r]` pointing at it, zeros past k).
+  ///
+  /// The positions go by runs along an output row: the run's columns whose whole window lies in the
+  /// image take their taps tap by tap (`pixel + offsets[tap]`, advancing `strideW * C` a position: one
+  /// contiguous store per position and tap), the others one by one (`fillPosition`).
   func fillSources(
     _ x: UnsafePointer<UInt8>, positions: Range<Int>, sources: Sources,
     gather: UnsafeMutablePointer<UInt8>
@@ -79,10 +86,9 @@ extension IntegerChannelsLastKernel {
     let c = inChannels
     let rows = positions.count
     let taps = w.taps
-    let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
     let offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
     let imageBytes = w.imageSize * c
-    let span = w.kernelW * c
+    let step = w.strideW &* c
     // Columns whose whole window row lies inside the image.
     let columns = ConvWindow.validRange(
       offset: -w.padW, stride: w.strideW, grid: w.gridW,
@@ -90,55 +96,31 @@ extension IntegerChannelsLastKernel {
     var n = positions.lowerBound / w.gridSize
     var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
     var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
-    for r in 0..<rows {
-      let image = x + n * imageBytes
-      let baseH = gh * w.strideH - w.padH
-      let baseW = gw * w.strideW - w.padW
-      let columnInside = gw >= columns.lower && gw < columns.upper
-      if !gathered && columnInside && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH {
-        let pixel = image + (baseH * w.imageW + baseW) * c
-        for tap in 0..<taps { sources[tap * rows + r] = pixel + offsets[tap] }
-      } else {
-        var row = gather + r &* kPadded
-        var tap = 0
-        for kh in 0..<w.kernelH {
-          let ih = baseH &+ kh &* w.dilationH
-          let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
-          if gathered && w.dilationW == 1 {
-            // The kernel row's taps lo..<hi inside the image are one run of bytes; x_zero_point around.
-            let lo = rowInside ? min(max(0, -baseW), w.kernelW) : w.kernelW
-            let hi = rowInside ? max(lo, min(w.kernelW, w.imageW &- baseW)) : w.kernelW
-            if lo > 0 { copy(zero, to: row, count: lo &* c) }
-            if hi > lo {
-              copy(
-                image + (ih &* w.imageW &+ baseW &+ lo) &* c, to: row + lo &* c,
-                count: (hi &- lo) &* c)
-            }
-            if hi < w.kernelW { copy(zero, to: row + hi &* c, count: (w.kernelW &- hi) &* c) }
-            row += span
-            tap &+= w.kernelW
-            continue
-          }
-          for kw in 0..<w.kernelW {
-            let iw = baseW &+ kw &* w.dilationW
-            let source =
-              rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
-              ? image + (ih &* w.imageW &+ iw) &* c : zero
-            if gathered {
-              copy(source, to: row, count: c)
-              row += c
-            } else {
-              sources[tap &* rows &+ r] = source
-            }
-            tap &+= 1
-          }
-        }
-        if gathered {
-          for i in k..<kPadded { gather[r * kPadded + i] = 0 }
-          sources[r] = UnsafePointer(gather + r * kPadded)
+    var r = 0
+    while r < rows {
+      let image = x + n &* imageBytes
+      let baseH = gh &* w.strideH &- w.padH
+      let count = min(w.gridW &- gw, rows &- r)
+      let rowsInside =
+        !gathered && baseH >= 0 && baseH &+ (w.kernelH &- 1) &* w.dilationH < w.imageH
+      // The run's inside columns lo..<hi (none when its kernel rows leave the image).
+      let lo = rowsInside ? min(max(gw, columns.lower), gw &+ count) : gw &+ count
+      let hi = rowsInside ? max(lo, min(gw &+ count, columns.upper)) : lo
+      for g in gw..<lo { fillPosition(image, r &+ g &- gw, rows: rows, gh: gh, gw: g, sources, gather) }
+      if hi > lo {
+        let pixel = image + (baseH &* w.imageW &+ lo &* w.strideW &- w.padW) &* c
+        let first = r &+ lo &- gw
+        for tap in 0..<taps {
+          let row = sources + (tap &* rows &+ first)
+          let source = pixel + offsets[tap]
+          for i in 0..<(hi &- lo) { row[i] = source + i &* step }
         }
       }
-      gw += 1
+      for g in hi..<(gw &+ count) {
+        fillPosition(image, r &+ g &- gw, rows: rows, gh: gh, gw: g, sources, gather)
+      }
+      r &+= count
+      gw &+= count
       if gw == w.gridW {
         gw = 0
         gh += 1
@@ -147,6 +129,59 @@ extension IntegerChannelsLastKernel {
           n += 1
         }
       }
+    }
+  }
+
+  /// Step 1 for position `r` of the chunk (output row `gh`, column `gw` of `image`) when its window
+  /// reaches past the image, or when gathered: taps out of the image read x_zero_point's row.
+  @inline(never)
+  func fillPosition(
+    _ image: UnsafePointer<UInt8>, _ r: Int, rows: Int, gh: Int, gw: Int, _ sources: Sources,
+    _ gather: UnsafeMutablePointer<UInt8>
+  ) {
+    let w = window
+    let c = inChannels
+    let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
+    let span = w.kernelW * c
+    let baseH = gh * w.strideH - w.padH
+    let baseW = gw * w.strideW - w.padW
+    var row = gather + r &* kPadded
+    var tap = 0
+    for kh in 0..<w.kernelH {
+      let ih = baseH &+ kh &* w.dilationH
+      let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
+      if gathered && w.dilationW == 1 {
+        // The kernel row's taps lo..<hi inside the image are one run of bytes; x_zero_point around.
+        let lo = rowInside ? min(max(0, -baseW), w.kernelW) : w.kernelW
+        let hi = rowInside ? max(lo, min(w.kernelW, w.imageW &- baseW)) : w.kernelW
+        if lo > 0 { copy(zero, to: row, count: lo &* c) }
+        if hi > lo {
+          copy(
+            image + (ih &* w.imageW &+ baseW &+ lo) &* c, to: row + lo &* c,
+            count: (hi &- lo) &* c)
+        }
+        if hi < w.kernelW { copy(zero, to: row + hi &* c, count: (w.kernelW &- hi) &* c) }
+        row += span
+        tap &+= w.kernelW
+        continue
+      }
+      for kw in 0..<w.kernelW {
+        let iw = baseW &+ kw &* w.dilationW
+        let source =
+          rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
+          ? image + (ih &* w.imageW &+ iw) &* c : zero
+        if gathered {
+          copy(source, to: row, count: c)
+          row += c
+        } else {
+          sources[tap &* rows &+ r] = source
+        }
+        tap &+= 1
+      }
+    }
+    if gathered {
+      for i in k..<kPadded { gather[r * kPadded + i] = 0 }
+      sources[r] = UnsafePointer(gather + r * kPadded)
     }
   }
 
