@@ -222,22 +222,29 @@ extension IntegerChannelsLastKernel {
       let image = x + n &* imageBytes
       let baseH = gh &* strideH &- padH
       let rowsInside = baseH >= 0 && baseH &+ (kernelH &- 1) &* w.dilationH < imageH
-      // This output row's positions from gw on that are in the chunk.
+      // This output row's positions from gw on that are in the chunk; of them, columns lo..<hi read
+      // their kernel rows in place (kernel row by kernel row: contiguous runs of pointers), the others
+      // are gathered.
       let count = min(w.gridW &- gw, rows &- r)
-      var i = 0
-      while i < count {
-        let g = gw &+ i
-        let first = Int(bitPattern: image + (baseH &* imageW &+ g &* strideW &- padW) &* c)
-        if rowsInside && g >= columns.lower && g < columns.upper && first &+ lastRow <= end {
-          var source = first
-          for kh in 0..<kernelH {
-            sources[kh &* rows &+ r &+ i] = UnsafePointer(bitPattern: source)
-            source &+= rowStep
-          }
-        } else {
-          gatherRows(image, position: r &+ i, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
+      let lo = rowsInside ? min(max(gw, columns.lower), gw &+ count) : gw &+ count
+      var hi = rowsInside ? max(lo, min(gw &+ count, columns.upper)) : lo
+      let step = strideW &* c
+      let first = Int(bitPattern: image + (baseH &* imageW &+ lo &* strideW &- padW) &* c)
+      // The last kernel row's bytes past kW * C must still be in x.
+      while hi > lo && first &+ (hi &- 1 &- lo) &* step &+ lastRow > end { hi &-= 1 }
+      for g in gw..<lo {
+        gatherRows(image, position: r &+ g &- gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
+      }
+      if hi > lo {
+        var source = first
+        for kh in 0..<kernelH {
+          let row = sources + (kh &* rows &+ r &+ lo &- gw)
+          for i in 0..<(hi &- lo) { row[i] = UnsafePointer(bitPattern: source &+ i &* step) }
+          source &+= rowStep
         }
-        i &+= 1
+      }
+      for g in hi..<(gw &+ count) {
+        gatherRows(image, position: r &+ g &- gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
       }
       r &+= count
       gw &+= count
