@@ -75,9 +75,9 @@ extension IntegerChannelsLastKernel {
   /// Step 1 for the positions `positions`: `sources[tap * rows + r]` or, gathered, row r at
   /// `gather + r * kPadded` (`sources[r]` pointing at it, zeros past k).
   ///
-  /// The positions go by runs along an output row: the run's columns whose whole window lies in the
-  /// image take their taps tap by tap (`pixel + offsets[tap]`, advancing `strideW * C` a position: one
-  /// contiguous store per position and tap), the others one by one (`fillPosition`).
+  /// The positions go by runs along an output row, tap by tap: the run's columns whose tap lies in the
+  /// image point at its pixel (advancing `strideW * C` a position: contiguous stores), the others at
+  /// x_zero_point's row. Gathered rows are copied position by position (`fillPosition`).
   func fillSources(
     _ x: UnsafePointer<UInt8>, positions: Range<Int>, sources: Sources,
     gather: UnsafeMutablePointer<UInt8>
@@ -85,14 +85,9 @@ extension IntegerChannelsLastKernel {
     let w = window
     let c = inChannels
     let rows = positions.count
-    let taps = w.taps
-    let offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
+    let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
     let imageBytes = w.imageSize * c
     let step = w.strideW &* c
-    // Columns whose whole window row lies inside the image.
-    let columns = ConvWindow.validRange(
-      offset: -w.padW, stride: w.strideW, grid: w.gridW,
-      image: w.imageW - (w.kernelW - 1) * w.dilationW)
     var n = positions.lowerBound / w.gridSize
     var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
     var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
@@ -101,23 +96,33 @@ extension IntegerChannelsLastKernel {
       let image = x + n &* imageBytes
       let baseH = gh &* w.strideH &- w.padH
       let count = min(w.gridW &- gw, rows &- r)
-      let rowsInside =
-        !gathered && baseH >= 0 && baseH &+ (w.kernelH &- 1) &* w.dilationH < w.imageH
-      // The run's inside columns lo..<hi (none when its kernel rows leave the image).
-      let lo = rowsInside ? min(max(gw, columns.lower), gw &+ count) : gw &+ count
-      let hi = rowsInside ? max(lo, min(gw &+ count, columns.upper)) : lo
-      for g in gw..<lo { fillPosition(image, r &+ g &- gw, rows: rows, gh: gh, gw: g, sources, gather) }
-      if hi > lo {
-        let pixel = image + (baseH &* w.imageW &+ lo &* w.strideW &- w.padW) &* c
-        let first = r &+ lo &- gw
-        for tap in 0..<taps {
-          let row = sources + (tap &* rows &+ first)
-          let source = pixel + offsets[tap]
-          for i in 0..<(hi &- lo) { row[i] = source + i &* step }
+      if gathered {
+        for g in gw..<(gw &+ count) {
+          fillPosition(image, r &+ g &- gw, rows: rows, gh: gh, gw: g, sources, gather)
         }
-      }
-      for g in hi..<(gw &+ count) {
-        fillPosition(image, r &+ g &- gw, rows: rows, gh: gh, gw: g, sources, gather)
+      } else {
+        var tap = 0
+        for kh in 0..<w.kernelH {
+          let ih = baseH &+ kh &* w.dilationH
+          let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
+          for kw in 0..<w.kernelW {
+            // The run's columns lo..<hi whose tap (kh, kw) lies in the image.
+            let offset = kw &* w.dilationW &- w.padW
+            let valid = ConvWindow.validRange(
+              offset: offset, stride: w.strideW, grid: w.gridW, image: w.imageW)
+            let lo = rowInside ? min(max(gw, valid.lower), gw &+ count) : gw &+ count
+            let hi = rowInside ? max(lo, min(gw &+ count, valid.upper)) : lo
+            let row = sources + (tap &* rows &+ r)
+            for i in 0..<(lo &- gw) { row[i] = zero }
+            if hi > lo {
+              let source = image + (ih &* w.imageW &+ lo &* w.strideW &+ offset) &* c
+              let inside = row + (lo &- gw)
+              for i in 0..<(hi &- lo) { inside[i] = source + i &* step }
+            }
+            for i in (hi &- gw)..<count { row[i] = zero }
+            tap &+= 1
+          }
+        }
       }
       r &+= count
       gw &+= count
@@ -132,8 +137,8 @@ extension IntegerChannelsLastKernel {
     }
   }
 
-  /// Step 1 for position `r` of the chunk (output row `gh`, column `gw` of `image`) when its window
-  /// reaches past the image, or when gathered: taps out of the image read x_zero_point's row.
+  /// Step 1 for position `r` of the chunk (output row `gh`, column `gw` of `image`), gathered: its row
+  /// of A copied, x_zero_point for the taps out of the image.
   @inline(never)
   func fillPosition(
     _ image: UnsafePointer<UInt8>, _ r: Int, rows: Int, gh: Int, gw: Int, _ sources: Sources,
@@ -146,11 +151,10 @@ extension IntegerChannelsLastKernel {
     let baseH = gh * w.strideH - w.padH
     let baseW = gw * w.strideW - w.padW
     var row = gather + r &* kPadded
-    var tap = 0
     for kh in 0..<w.kernelH {
       let ih = baseH &+ kh &* w.dilationH
       let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
-      if gathered && w.dilationW == 1 {
+      if w.dilationW == 1 {
         // The kernel row's taps lo..<hi inside the image are one run of bytes; x_zero_point around.
         let lo = rowInside ? min(max(0, -baseW), w.kernelW) : w.kernelW
         let hi = rowInside ? max(lo, min(w.kernelW, w.imageW &- baseW)) : w.kernelW
@@ -162,7 +166,6 @@ extension IntegerChannelsLastKernel {
         }
         if hi < w.kernelW { copy(zero, to: row + hi &* c, count: (w.kernelW &- hi) &* c) }
         row += span
-        tap &+= w.kernelW
         continue
       }
       for kw in 0..<w.kernelW {
@@ -170,19 +173,12 @@ extension IntegerChannelsLastKernel {
         let source =
           rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
           ? image + (ih &* w.imageW &+ iw) &* c : zero
-        if gathered {
-          copy(source, to: row, count: c)
-          row += c
-        } else {
-          sources[tap &* rows &+ r] = source
-        }
-        tap &+= 1
+        copy(source, to: row, count: c)
+        row += c
       }
     }
-    if gathered {
-      for i in k..<kPadded { gather[r * kPadded + i] = 0 }
-      sources[r] = UnsafePointer(gather + r * kPadded)
-    }
+    for i in k..<kPadded { gather[r * kPadded + i] = 0 }
+    sources[r] = UnsafePointer(gather + r * kPadded)
   }
 
   /// Step 1 with row taps: `sources[kh * rows + r]` is kernel row kh of position r, `rowBytes` read
