@@ -81,9 +81,14 @@ void oq_nhwc_u8s8_conv(const uint8_t *const *a, int rows, int taps, int tap_quad
     const int j = vectors - 4 * block < 4 ? vectors - 4 * block : 4;
     const int8_t *wb = w + block * block_bytes;
     int32_t *ob = out + 64 * block;
-    for (int r0 = 0; r0 < rows; r0 += OQ_NHWC_TILE_ROWS) {
-      const int r = rows - r0 < OQ_NHWC_TILE_ROWS ? rows - r0 : OQ_NHWC_TILE_ROWS;
+    // The fewest tiles that cover the rows, their sizes at most one apart (49 rows: 6 x 4 and 5 x 5, not
+    // 6 x 8 and a 1-row tile that reads the whole block's weights for one position).
+    const int count = (rows + OQ_NHWC_TILE_ROWS - 1) / OQ_NHWC_TILE_ROWS;
+    const int small = rows / count, larger = rows % count;
+    for (int t = 0, r0 = 0; t < count; t++) {
+      const int r = t < larger ? small + 1 : small;
       tiles[flip ? 1 : 0][j - 1][r - 1](a, rows, r0, taps, tap_quads, wb, ob, out_stride);
+      r0 += r;
     }
   }
 #else

@@ -210,6 +210,34 @@ final class IntegerChannelsLastTests: XCTestCase {
       ], seed: 3100)
   }
 
+  /// Position counts around the 48-position chunks and the 6-position tiles: the last two chunks split
+  /// evenly (49 = 25 + 24, 100 = 48 + 26 + 26, 97 = 48 + 25 + 24), tiles of unequal sizes (7 = 4 + 3,
+  /// 13 = 5 + 4 + 4), one position; runs of inside columns cut by chunk ends (rows of 30 positions)
+  /// and by the image's end (batch 2); K = 576 and several blocks of output channels (M = 80: a
+  /// 4-vector block and a 1-vector one; M = 40: overlapping vectors).
+  func testChunkTailsAndTileSizes() throws {
+    try sweep(
+      [
+        Case(
+          inChannels: 16, outChannels: 80, spatial: [7, 7], kernel: [3, 3], pads: [1, 1, 1, 1]),
+        Case(
+          inChannels: 64, outChannels: 40, spatial: [10, 10], kernel: [3, 3], pads: [1, 1, 1, 1]),
+        Case(inChannels: 8, outChannels: 24, spatial: [97, 1], kernel: [1, 1], strides: [1, 1]),
+        Case(
+          inChannels: 12, outChannels: 32, spatial: [13, 3], kernel: [3, 3], strides: [1, 2],
+          pads: [1, 1, 1, 1]),
+        Case(
+          inChannels: 4, outChannels: 16, spatial: [7, 3], kernel: [3, 3], pads: [1, 1, 1, 1]),
+        Case(inChannels: 20, outChannels: 48, spatial: [1, 1], kernel: [1, 1]),
+        Case(
+          batch: 2, inChannels: 8, outChannels: 64, spatial: [5, 30], kernel: [3, 3],
+          pads: [1, 1, 1, 1]),
+        Case(
+          inChannels: 8, outChannels: 16, spatial: [9, 61], kernel: [3, 3], strides: [2, 2],
+          pads: [0, 1, 0, 1]),
+      ], seed: 3150)
+  }
+
   func testDepthwise() throws {
     func depthwise(
       _ channels: Int, _ spatial: [Int], kernel: [Int] = [3, 3], strides: [Int]? = nil,

@@ -27,7 +27,10 @@ extension IntegerChannelsLastKernel {
     var copied = -1
     var p = positions.lowerBound
     while p < positions.upperBound {
-      var rows = min(chunkRows, positions.upperBound - p)
+      // Chunks of `chunkRows`, the last two balanced: 49 positions are 25 + 24, not 48 + 1 (a last
+      // chunk of one position reads every weight for it alone).
+      let left = positions.upperBound - p
+      var rows = left <= chunkRows ? left : left < 2 * chunkRows ? (left + 1) / 2 : chunkRows
       let n = p / window.gridSize
       if rowTaps && paddedCopy {
         rows = min(rows, (n + 1) * window.gridSize - p)
@@ -75,9 +78,11 @@ extension IntegerChannelsLastKernel {
   var accumulatorStride: Int { flatOutput ? outChannels : vectors * 16 }
 
   /// Step 1 for the positions `positions`: `sources[tap * rows + r]` or, gathered, row r at
-  /// `gather + r * kPadded` (`sources[r]` pointing at it, zeros past k). Along an output row, the
-  /// positions whose window lies inside the image form one run, whose tap sources step by
-  /// `strideW * C`: filled tap by tap in a loop LLVM vectorizes; the others one by one (`fillBorder`).
+  /// `gather + r * kPadded` (`sources[r]` pointing at it, zeros past k).
+  ///
+  /// The positions go by runs along an output row, tap by tap: the run's columns whose tap lies in the
+  /// image point at its pixel (advancing `strideW * C` a position: contiguous stores), the others at
+  /// x_zero_point's row. Gathered rows are copied position by position (`fillPosition`).
   func fillSources(
     _ x: UnsafePointer<UInt8>, positions: Range<Int>, sources: Sources,
     gather: UnsafeMutablePointer<UInt8>
@@ -85,44 +90,47 @@ extension IntegerChannelsLastKernel {
     let w = window
     let c = inChannels
     let rows = positions.count
-    let taps = w.taps
-    let offsets = UnsafePointer(tapOffsets.unsafelyUnwrapped.typed(Int.self))
+    let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
     let imageBytes = w.imageSize * c
-    // Columns whose whole window row lies inside the image.
-    let columns = ConvWindow.validRange(
-      offset: -w.padW, stride: w.strideW, grid: w.gridW,
-      image: w.imageW - (w.kernelW - 1) * w.dilationW)
-    let table = UnsafeMutableRawPointer(sources)
-    let step = w.strideW * c
+    let step = w.strideW &* c
     var n = positions.lowerBound / w.gridSize
     var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
     var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
     var r = 0
     while r < rows {
-      let image = x + n * imageBytes
-      let count = min(w.gridW - gw, rows - r)
-      let baseH = gh * w.strideH - w.padH
-      let rowsInside = !gathered && baseH >= 0 && baseH + (w.kernelH - 1) * w.dilationH < w.imageH
-      // The run inside: columns lo..<hi of this output row.
-      let lo = rowsInside ? min(max(gw, columns.lower), gw + count) : gw + count
-      let hi = rowsInside ? max(lo, min(gw + count, columns.upper)) : lo
-      for g in gw..<lo {
-        fillBorder(image, position: r + g - gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
-      }
-      if hi > lo {
-        let first = Int(bitPattern: image + (baseH * w.imageW + lo * w.strideW - w.padW) * c)
-        let at = r + lo - gw
-        for tap in 0..<taps {
-          let base = first &+ offsets[tap]
-          let out = table + (tap * rows + at) * 8
-          for i in 0..<hi - lo { out.storeBytes(of: base &+ i &* step, toByteOffset: i &* 8, as: Int.self) }
+      let image = x + n &* imageBytes
+      let baseH = gh &* w.strideH &- w.padH
+      let count = min(w.gridW &- gw, rows &- r)
+      if gathered {
+        for g in gw..<(gw &+ count) {
+          fillPosition(image, r &+ g &- gw, rows: rows, gh: gh, gw: g, sources, gather)
+        }
+      } else {
+        var tap = 0
+        for kh in 0..<w.kernelH {
+          let ih = baseH &+ kh &* w.dilationH
+          let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
+          for kw in 0..<w.kernelW {
+            // The run's columns lo..<hi whose tap (kh, kw) lies in the image.
+            let offset = kw &* w.dilationW &- w.padW
+            let valid = ConvWindow.validRange(
+              offset: offset, stride: w.strideW, grid: w.gridW, image: w.imageW)
+            let lo = rowInside ? min(max(gw, valid.lower), gw &+ count) : gw &+ count
+            let hi = rowInside ? max(lo, min(gw &+ count, valid.upper)) : lo
+            let row = sources + (tap &* rows &+ r)
+            for i in 0..<(lo &- gw) { row[i] = zero }
+            if hi > lo {
+              let source = image + (ih &* w.imageW &+ lo &* w.strideW &+ offset) &* c
+              let inside = row + (lo &- gw)
+              for i in 0..<(hi &- lo) { inside[i] = source + i &* step }
+            }
+            for i in (hi &- gw)..<count { row[i] = zero }
+            tap &+= 1
+          }
         }
       }
-      for g in hi..<gw + count {
-        fillBorder(image, position: r + g - gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
-      }
-      r += count
-      gw += count
+      r &+= count
+      gw &+= count
       if gw == w.gridW {
         gw = 0
         gh += 1
@@ -134,12 +142,12 @@ extension IntegerChannelsLastKernel {
     }
   }
 
-  /// Step 1 for one position `r` (output row gh, column gw) of the chunk whose window reaches the
-  /// padding, or every position when rows are gathered: x_zero_point's row for a padded tap.
+  /// Step 1 for position `r` of the chunk (output row `gh`, column `gw` of `image`), gathered: its row
+  /// of A copied, x_zero_point for the taps out of the image.
   @inline(never)
-  func fillBorder(
-    _ image: UnsafePointer<UInt8>, position r: Int, rows: Int, gh: Int, gw: Int, sources: Sources,
-    gather: UnsafeMutablePointer<UInt8>
+  func fillPosition(
+    _ image: UnsafePointer<UInt8>, _ r: Int, rows: Int, gh: Int, gw: Int, _ sources: Sources,
+    _ gather: UnsafeMutablePointer<UInt8>
   ) {
     let w = window
     let c = inChannels
@@ -148,11 +156,10 @@ extension IntegerChannelsLastKernel {
     let baseH = gh * w.strideH - w.padH
     let baseW = gw * w.strideW - w.padW
     var row = gather + r &* kPadded
-    var tap = 0
     for kh in 0..<w.kernelH {
       let ih = baseH &+ kh &* w.dilationH
       let rowInside = UInt(bitPattern: ih) < UInt(w.imageH)
-      if gathered && w.dilationW == 1 {
+      if w.dilationW == 1 {
         // The kernel row's taps lo..<hi inside the image are one run of bytes; x_zero_point around.
         let lo = rowInside ? min(max(0, -baseW), w.kernelW) : w.kernelW
         let hi = rowInside ? max(lo, min(w.kernelW, w.imageW &- baseW)) : w.kernelW
@@ -164,7 +171,6 @@ extension IntegerChannelsLastKernel {
         }
         if hi < w.kernelW { copy(zero, to: row + hi &* c, count: (w.kernelW &- hi) &* c) }
         row += span
-        tap &+= w.kernelW
         continue
       }
       for kw in 0..<w.kernelW {
@@ -172,19 +178,12 @@ extension IntegerChannelsLastKernel {
         let source =
           rowInside && UInt(bitPattern: iw) < UInt(w.imageW)
           ? image + (ih &* w.imageW &+ iw) &* c : zero
-        if gathered {
-          copy(source, to: row, count: c)
-          row += c
-        } else {
-          sources[tap &* rows &+ r] = source
-        }
-        tap &+= 1
+        copy(source, to: row, count: c)
+        row += c
       }
     }
-    if gathered {
-      for i in k..<kPadded { gather[r * kPadded + i] = 0 }
-      sources[r] = UnsafePointer(gather + r * kPadded)
-    }
+    for i in k..<kPadded { gather[r * kPadded + i] = 0 }
+    sources[r] = UnsafePointer(gather + r * kPadded)
   }
 
   /// Step 1 with row taps: `sources[kh * rows + r]` is kernel row kh of position r, `rowBytes` read
@@ -224,31 +223,28 @@ extension IntegerChannelsLastKernel {
       let image = x + n &* imageBytes
       let baseH = gh &* strideH &- padH
       let rowsInside = baseH >= 0 && baseH &+ (kernelH &- 1) &* w.dilationH < imageH
-      // This output row's positions from gw on that are in the chunk; the run lo..<hi of them reads
-      // its kernel rows in place (inside the image, rowBytes from each row still in x), stepping
-      // strideW * C: filled row by row in a loop LLVM vectorizes.
+      // This output row's positions from gw on that are in the chunk; of them, columns lo..<hi read
+      // their kernel rows in place (kernel row by kernel row: contiguous runs of pointers), the others
+      // are gathered.
       let count = min(w.gridW &- gw, rows &- r)
+      let lo = rowsInside ? min(max(gw, columns.lower), gw &+ count) : gw &+ count
+      var hi = rowsInside ? max(lo, min(gw &+ count, columns.upper)) : lo
       let step = strideW &* c
-      let origin = Int(bitPattern: image + (baseH &* imageW &- padW) &* c)
-      var lo = gw &+ count
-      var hi = lo
-      if rowsInside && origin &+ lastRow <= end {
-        lo = min(max(gw, columns.lower), gw &+ count)
-        hi = max(lo, min(gw &+ count, columns.upper, (end &- lastRow &- origin) / step &+ 1))
-      }
+      let first = Int(bitPattern: image + (baseH &* imageW &+ lo &* strideW &- padW) &* c)
+      // The last kernel row's bytes past kW * C must still be in x.
+      while hi > lo && first &+ (hi &- 1 &- lo) &* step &+ lastRow > end { hi &-= 1 }
       for g in gw..<lo {
         gatherRows(image, position: r &+ g &- gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
       }
       if hi > lo {
-        let table = UnsafeMutableRawPointer(sources)
-        let at = r &+ lo &- gw
+        var source = first
         for kh in 0..<kernelH {
-          let base = origin &+ lo &* step &+ kh &* rowStep
-          let out = table + (kh &* rows &+ at) &* 8
-          for i in 0..<hi &- lo { out.storeBytes(of: base &+ i &* step, toByteOffset: i &* 8, as: Int.self) }
+          let row = sources + (kh &* rows &+ r &+ lo &- gw)
+          for i in 0..<(hi &- lo) { row[i] = UnsafePointer(bitPattern: source &+ i &* step) }
+          source &+= rowStep
         }
       }
-      for g in hi..<gw &+ count {
+      for g in hi..<(gw &+ count) {
         gatherRows(image, position: r &+ g &- gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
       }
       r &+= count
