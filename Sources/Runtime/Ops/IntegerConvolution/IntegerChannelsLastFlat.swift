@@ -1,3 +1,5 @@
+import CSupport
+
 /// Flat lanes: when channels do not fill 16-lane vectors (C or M below 16, or not a multiple of 16), the
 /// lanes run along the flat NHWC row instead, element e being channel `e % C` of position `e / C`, so
 /// that no lane is wasted and every store is 16 contiguous bytes.
@@ -8,7 +10,9 @@
 /// - Depthwise with a horizontal stride of 1 (`runFlatDepthwise`): output element e of a row reads, for
 ///   tap (kh, kw), input element `e + kw * dilationW * C` of the padded input row of kh, so 16 outputs
 ///   of any C are one unaligned 16-byte load per tap, times that tap's weights in the lanes' pattern
-///   (`flatWeights`).
+///   (`flatWeights`). With AVX-512 VNNI (`depthwiseDot`) the row goes to `oq_dw_nhwc_row` instead
+///   (csupport_dw_nhwc.h: four kernel rows per int32 lane, one vpdpbusd per tap column), which also
+///   takes horizontal strides when C is a multiple of 16; `flatRow` stays the portable kernel.
 /// - Group-1 convolutions with M < 16 keep one vector per position in the GEMM tile, but the tile
 ///   stores its rows M int32 apart in increasing order (each row's lanes past M are overwritten by the
 ///   next row), so that the accumulators are flat for `storeFlat`.
@@ -30,6 +34,14 @@ extension IntegerChannelsLastKernel {
       ) { v, lane in (16 * v + lane) % m })
     guard flatDepthwise else { return }
     let taps = window.taps
+    if depthwiseDot {
+      var shape = depthwiseShape
+      let packed = Storage(byteCount: oq_dw_nhwc_weight_bytes(&shape))
+      let values = weights.map { Int32(truncatingIfNeeded: $0) }
+      values.withUnsafeBufferPointer { w in oq_dw_nhwc_pack(&shape, w.baseAddress, packed.typed(Int8.self)) }
+      flatWeights = packed
+      return
+    }
     var packed = [Int16](repeating: 0, count: flatPeriod * taps * 16)
     for v in 0..<flatPeriod {
       for tap in 0..<taps {
@@ -39,6 +51,14 @@ extension IntegerChannelsLastKernel {
       }
     }
     flatWeights = Storage(values: packed)
+  }
+
+  /// The shape the VNNI row kernel (csupport_dw_nhwc.h) sees.
+  var depthwiseShape: oq_dw_nhwc_shape {
+    let w = window
+    return oq_dw_nhwc_shape(
+      channels: Int32(inChannels), kernel_h: Int32(w.kernelH), kernel_w: Int32(w.kernelW),
+      stride_w: Int32(w.strideW), dilation_w: Int32(w.dilationW), grid_w: Int32(w.gridW))
   }
 
   /// Bytes of one padded input row (`paddedWidth` pixels) and the slack the last vector reads past it.
@@ -54,9 +74,11 @@ extension IntegerChannelsLastKernel {
     let x = buffers.inputs[0].unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
     let y = buffers.outputs[0].assumingMemoryBound(to: UInt8.self)
     let bias: UnsafePointer<Int32>? = runtimeBias ? buffers.optionalInput(8, Int32.self) : nil
-    // Each tap's source row (`[tap]`), then the flat accumulators of one output row, then the padded
-    // image or the kernel's padded rows.
+    // Each tap's source row (`[tap]`; for the VNNI kernel each kernel row's, `[kh]`), then the flat
+    // accumulators of one output row, then the padded image or the kernel's padded rows, then the VNNI
+    // kernel's interleaved rows.
     let sources = scratch.assumingMemoryBound(to: Int.self)
+    let rowPointers = scratch.assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
     let acc = (scratch + pointerBytes).assumingMemoryBound(to: Int32.self)
     let copies = (scratch + pointerBytes + accumulatorBytes).assumingMemoryBound(to: UInt8.self)
     let filters = UnsafeRawPointer(flatWeights.unsafelyUnwrapped.pointer)
@@ -64,6 +86,8 @@ extension IntegerChannelsLastKernel {
     let imageBytes = w.imageSize * c
     let rowBytes = paddedWidth * c
     var copied = -1
+    var shape = depthwiseShape
+    let interleaved = scratch + pointerBytes + accumulatorBytes + paddedBytes
     for row in rows {
       let n = row / w.gridH
       let gh = row - n * w.gridH
@@ -83,9 +107,20 @@ extension IntegerChannelsLastKernel {
           copyPaddedRow(image, row: pr, into: line)
           source = UnsafePointer(line)
         }
+        if depthwiseDot {
+          rowPointers[kh] = source
+          continue
+        }
         for kw in 0..<w.kernelW {
           sources[kh * w.kernelW + kw] = Int(bitPattern: source + kw * w.dilationW * c)
         }
+      }
+      if depthwiseDot {
+        oq_dw_nhwc_row(
+          &shape, rowPointers, filters.assumingMemoryBound(to: Int8.self), xSigned ? 1 : 0, acc,
+          interleaved)
+        storeFlat(acc, count: count, into: y + row * count, bias: bias)
+        continue
       }
       IntegerChannelsLastKernel.flatRow(
         UnsafePointer(sources), taps: taps, count: count, filters: filters, period: flatPeriod,

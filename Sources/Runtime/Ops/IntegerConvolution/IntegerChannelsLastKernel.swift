@@ -39,6 +39,10 @@ public struct IntegerChannelsLastKernel {
   var weights: Storage?
   /// The AVX-512 VNNI micro-kernel runs (activations flipped to uint8 for int8 x).
   var dot = false
+  /// Depthwise on the flat path with the AVX-512 VNNI row kernel (csupport_dw_nhwc.h, weights
+  /// `oq_dw_nhwc_pack`ed in `flatWeights`; activations flipped to uint8 for int8 x), which also takes
+  /// horizontal strides when C is a multiple of 16.
+  var depthwiseDot = false
   /// C is not a multiple of 4: rows of A are gathered into scratch, `kPadded` bytes each.
   var gathered = false
   /// C is not a multiple of 4 and dilationW is 1: A's taps are the kernel's rows instead, `rowBytes`
@@ -108,8 +112,6 @@ public struct IntegerChannelsLastKernel {
     self.starts = Storage(values: starts)
     k = depthwise ? taps : taps * c
     kPadded = depthwise ? 0 : IntegerGemm.roundUp(k, 4)
-    flatDepthwise =
-      depthwise && window.strideW == 1 && IntegerChannelsLastKernel.allowFlatDepthwise
     flatOutput = !depthwise && m < 16
     rowTaps =
       !depthwise && c % 4 != 0 && window.dilationW == 1 && IntegerChannelsLastKernel.allowRowTaps
@@ -142,6 +144,12 @@ public struct IntegerChannelsLastKernel {
     }
     dot =
       !depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts && oq_has_u8s8_dot() == 1
+    var shape = depthwiseShape
+    depthwiseDot =
+      depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts
+      && IntegerChannelsLastKernel.allowFlatDepthwise && oq_dw_nhwc_available(&shape) == 1
+    flatDepthwise =
+      depthwise && (window.strideW == 1 || depthwiseDot) && IntegerChannelsLastKernel.allowFlatDepthwise
     let width = vectors * 16
     if depthwise {
       var packed = [Int16](repeating: 0, count: width * taps)
@@ -221,9 +229,9 @@ public struct IntegerChannelsLastKernel {
         4 * (w.gridSize - inside) >= w.gridSize
         && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
     }
-    // The kernel sums x (flipped to x + 128 for int8 x on the dot path), so the constant removes
+    // The kernel sums x (flipped to x + 128 for int8 x on the dot paths), so the constant removes
     // (x_zero_point + flip) * Σ w'.
-    let zero = xZero &+ (dot && xSigned ? 128 : 0)
+    let zero = xZero &+ ((dot || depthwiseDot) && xSigned ? 128 : 0)
     var mantissas = [Int32](repeating: 0, count: m)
     var shifts = [Int32](repeating: 0, count: m)
     var constants = [Int32](repeating: 0, count: m)
@@ -300,7 +308,13 @@ public struct IntegerChannelsLastKernel {
     }
     return flatDepthwise ? window.kernelH * flatRowBytes : 0
   }
-  var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes }
+  /// The VNNI depthwise row kernel's interleaved rows.
+  var depthwiseDotBytes: Int {
+    guard depthwiseDot else { return 0 }
+    var shape = depthwiseShape
+    return IntegerGemm.roundUp(oq_dw_nhwc_scratch_bytes(&shape), 64)
+  }
+  var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes + depthwiseDotBytes }
 
   /// Whether the step is worth splitting across threads.
   var worthThreads: Bool {
