@@ -1,7 +1,10 @@
 // The channels-last int8 depthwise multiply-adds with AVX-512 VNNI (see csupport_dw_nhwc.h). The x86 code
-// is compiled for that ISA by function attributes and only called after oq_dw_nhwc_available(); other
-// architectures get the portable packing and an empty entry point (the Swift kernel runs instead).
+// is compiled for that ISA by function attributes and only called after oq_dw_nhwc_prepare() said yes;
+// other architectures get the portable planning and packing and an empty entry point (the Swift kernel
+// runs instead).
 #include "csupport_dw_nhwc.h"
+
+#include <string.h>
 
 #include "csupport_int8.h"
 
@@ -13,8 +16,6 @@
 // Interleaved dwords per chunk (all groups and phases): 32 KB, so that a chunk's rows stay near L1
 // while every tap column reads them.
 #define OQ_DW_CHUNK_DWORDS 8192
-// Most (kernel row group, tap column) pairs: the per-chunk offsets live on the stack.
-#define OQ_DW_MAX_TAPS 64
 
 static int gcd16(int c) {
   int a = c, b = 16;
@@ -26,113 +27,188 @@ static int gcd16(int c) {
   return a;
 }
 
-static int period_of(const oq_dw_nhwc_shape *s) { return s->channels / gcd16(s->channels); }
-static int groups_of(const oq_dw_nhwc_shape *s) { return (s->kernel_h + 3) / 4; }
-static int halo_of(const oq_dw_nhwc_shape *s) { return (s->kernel_w - 1) * s->dilation_w; }
-
-// Output pixels per chunk: as many as fit OQ_DW_CHUNK_DWORDS with their input columns, a multiple of
-// 16 / gcd(C, 16) (so that every chunk starts on a whole vector of 16 elements), or the whole row.
-static int chunk_pixels(const oq_dw_nhwc_shape *s) {
-  const long halo = halo_of(s);
-  const long unit = 16 / gcd16(s->channels);
-  const long budget = OQ_DW_CHUNK_DWORDS / ((long)groups_of(s) * s->channels);
-  long q = budget > halo + 1 ? (budget - halo - 1) / s->stride_w + 1 : 1;
-  if (q >= s->grid_w) return s->grid_w;
-  q = q / unit * unit;
-  if (q < unit) q = unit;
-  return q >= s->grid_w ? s->grid_w : (int)q;
+static int has_vnni_vbmi(void) {
+#ifdef OQ_X86_DW
+  static int cached = -1;
+  if (cached < 0) {
+    __builtin_cpu_init();
+    cached = oq_has_u8s8_dot() == 1 && __builtin_cpu_supports("avx512vbmi") ? 1 : 0;
+  }
+  return cached;
+#else
+  return 0;
+#endif
 }
 
-// Dwords between two phases of an interleaved chunk of `q` output pixels: the phase's columns, plus
-// 64 of slack (whole 64-element blocks are written, whole 16-element vectors read).
-static ptrdiff_t phase_stride(const oq_dw_nhwc_shape *s, int q) {
-  const long in_px = (long)(q - 1) * s->stride_w + halo_of(s) + 1;
-  const long phase_px = (in_px + s->stride_w - 1) / s->stride_w;
-  return (ptrdiff_t)((phase_px * s->channels + 64 + 15) & ~15L);
-}
-
-int oq_dw_nhwc_available(const oq_dw_nhwc_shape *s) {
+int oq_dw_nhwc_prepare(const oq_dw_nhwc_shape *s, oq_dw_nhwc_plan *p) {
+  memset(p, 0, sizeof *p);
+  p->shape = *s;
   if (s->channels < 1 || s->grid_w < 1 || s->kernel_h < 1 || s->kernel_w < 1 || s->stride_w < 1 ||
       s->dilation_w < 1)
     return 0;
   if (s->stride_w != 1 && s->channels % 16 != 0) return 0;
-  if (groups_of(s) * s->kernel_w > OQ_DW_MAX_TAPS) return 0;
-  return oq_has_u8s8_dot();
+  const int kh = s->kernel_h, kw = s->kernel_w, c = s->channels, sw = s->stride_w;
+  int g = 0, t = 0;
+  for (int r0 = 0; r0 < kh; r0 += 4, g++) {
+    if (g == OQ_DW_MAX_GROUPS) return 0;
+    const int left = kh - r0;
+    int step = 1;
+    for (int i = 0; i < 4; i++) {
+      if (left >= 3) {
+        p->lane_row[g][i] = i < left ? r0 + i : -1;
+        p->lane_shift[g][i] = 0;
+      } else if (left == 2) {
+        p->lane_row[g][i] = r0 + i / 2;
+        p->lane_shift[g][i] = i % 2;
+        step = 2;
+      } else {
+        p->lane_row[g][i] = r0;
+        p->lane_shift[g][i] = i;
+        step = 4;
+      }
+    }
+    for (int k = 0; k < kw; k += step, t++) {
+      if (t == OQ_DW_MAX_TAPS) return 0;
+      p->tap_group[t] = g;
+      p->tap_column[t] = k;
+    }
+  }
+  p->groups = g;
+  p->taps = t;
+  p->period = c / gcd16(c);
+  // Output pixels per chunk: as many as fit OQ_DW_CHUNK_DWORDS with their input columns, a multiple of
+  // 16 / gcd(C, 16) (so that every chunk starts on a whole vector of 16 elements), or the whole row.
+  const long halo = (long)(kw - 1) * s->dilation_w;
+  const long unit = 16 / gcd16(c);
+  const long budget = OQ_DW_CHUNK_DWORDS / ((long)g * c);
+  long q = budget > halo + 1 ? (budget - halo - 1) / sw + 1 : 1;
+  if (q < s->grid_w) {
+    q = q / unit * unit;
+    if (q < unit) q = unit;
+  }
+  p->chunk = q >= s->grid_w ? s->grid_w : (int)q;
+  p->row_bytes = ((ptrdiff_t)(s->grid_w - 1) * sw + halo + 1) * c;
+  // A phase holds its columns of the chunk's input, plus 64 dwords of slack (whole 64-element blocks
+  // are written, whole 16-element vectors read).
+  const long in_px = (long)(p->chunk - 1) * sw + halo + 1;
+  const long phase_px = (in_px + sw - 1) / sw;
+  p->phase_stride = (ptrdiff_t)((phase_px * c + 64 + 15) & ~15L);
+  p->group_stride = (ptrdiff_t)sw * p->phase_stride;
+  for (int i = 0; i < t; i++) {
+    const int reach = p->tap_column[i] * s->dilation_w;
+    p->tap_offset[i] = p->tap_group[i] * p->group_stride + (reach % sw) * p->phase_stride +
+                       (ptrdiff_t)(reach / sw) * c;
+  }
+  return has_vnni_vbmi();
 }
 
-size_t oq_dw_nhwc_weight_bytes(const oq_dw_nhwc_shape *s) {
-  return (size_t)period_of(s) * groups_of(s) * s->kernel_w * 64;
-}
+size_t oq_dw_nhwc_weight_bytes(const oq_dw_nhwc_plan *p) { return (size_t)p->period * p->taps * 64; }
 
-void oq_dw_nhwc_pack(const oq_dw_nhwc_shape *s, const int32_t *w, int8_t *out) {
-  const int c = s->channels, kh = s->kernel_h, kw = s->kernel_w, groups = groups_of(s);
-  for (int p = 0; p < period_of(s); p++)
-    for (int g = 0; g < groups; g++)
-      for (int col = 0; col < kw; col++)
-        for (int lane = 0; lane < 16; lane++) {
-          const int channel = (16 * p + lane) % c;
-          int8_t *o = out + ((((size_t)p * groups + g) * kw + col) * 16 + lane) * 4;
-          for (int i = 0; i < 4; i++) {
-            const int row = 4 * g + i;
-            o[i] = row < kh ? (int8_t)w[((size_t)channel * kh + row) * kw + col] : 0;
-          }
+void oq_dw_nhwc_pack(const oq_dw_nhwc_plan *p, const int32_t *w, int8_t *out) {
+  const int c = p->shape.channels, kh = p->shape.kernel_h, kw = p->shape.kernel_w;
+  for (int v = 0; v < p->period; v++)
+    for (int t = 0; t < p->taps; t++)
+      for (int lane = 0; lane < 16; lane++) {
+        const int channel = (16 * v + lane) % c;
+        int8_t *o = out + (((size_t)v * p->taps + t) * 16 + lane) * 4;
+        for (int i = 0; i < 4; i++) {
+          const int row = p->lane_row[p->tap_group[t]][i];
+          const int col = p->tap_column[t] + p->lane_shift[p->tap_group[t]][i];
+          o[i] = row >= 0 && col < kw ? (int8_t)w[((size_t)channel * kh + row) * kw + col] : 0;
         }
+      }
 }
 
-size_t oq_dw_nhwc_scratch_bytes(const oq_dw_nhwc_shape *s) {
-  return (size_t)groups_of(s) * s->stride_w * phase_stride(s, chunk_pixels(s)) * 4;
+size_t oq_dw_nhwc_scratch_bytes(const oq_dw_nhwc_plan *p) {
+  return (size_t)p->groups * p->group_stride * 4;
 }
 
 #ifdef OQ_X86_DW
-#define OQ_DW __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#define OQ_DW __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi")))
 
-// Bytes [start, start + span) of `count` (1..4) kernel rows, interleaved into dwords (x_row0, x_row1,
-// x_row2, x_row3) at `dst`: in order (stride 1), or column p to phase p % stride_w at column p / stride_w
-// (`phase_stride` dwords per phase; C a multiple of 16, so a 16-element vector is one column's).
-static OQ_DW void interleave(const uint8_t *const *rows, int count, size_t start, ptrdiff_t span,
-                             int channels, int stride_w, int32_t *dst, ptrdiff_t phase_stride,
-                             __m512i flip) {
-  // Dword 4L + j from dword 4j + L: after the two unpacks (which work within 128-bit lanes), vector j
-  // then holds elements 16j..16j+15 in order.
-  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+// vpermt2b orders: byte pairs (a[e], b[e]) with 128-bit lane L holding elements 4L..4L+3 in its words
+// 0..3 and 16 + 4L.. in words 4..7 (elements 0..31; the second table 32..63), so that the 16-bit
+// unpacks of two such vectors (which work within lanes) give elements 16j..16j+15 in order.
+static const uint8_t order_low[64] = {
+    0,  64, 1,  65, 2,  66, 3,  67, 16, 80, 17, 81, 18, 82, 19, 83, 4,  68, 5,  69, 6,  70,
+    7,  71, 20, 84, 21, 85, 22, 86, 23, 87, 8,  72, 9,  73, 10, 74, 11, 75, 24, 88, 25, 89,
+    26, 90, 27, 91, 12, 76, 13, 77, 14, 78, 15, 79, 28, 92, 29, 93, 30, 94, 31, 95};
+static const uint8_t order_high[64] = {
+    32, 96,  33, 97,  34, 98,  35, 99,  48, 112, 49, 113, 50, 114, 51, 115, 36, 100, 37, 101, 38, 102,
+    39, 103, 52, 116, 53, 117, 54, 118, 55, 119, 40, 104, 41, 105, 42, 106, 43, 107, 56, 120, 57, 121,
+    58, 122, 59, 123, 44, 108, 45, 109, 46, 110, 47, 111, 60, 124, 61, 125, 62, 126, 63, 127};
+
+static inline OQ_DW __mmask64 mask_below(ptrdiff_t n) {
+  return n >= 64 ? ~(__mmask64)0 : n <= 0 ? 0 : (((__mmask64)1 << n) - 1);
+}
+
+// One 64-element block of group lanes `source` (masked to `valid` bytes when `masked`), interleaved
+// into dwords: o[j] holds elements 16j..16j+15.
+static inline __attribute__((always_inline)) OQ_DW void interleave_block(
+    const uint8_t *const *source, const ptrdiff_t *valid, ptrdiff_t off, __m512i flip, __m512i low,
+    __m512i high, const int masked, __m512i *o) {
+  __m512i r[4];
+  for (int i = 0; i < 4; i++) {
+    const __m512i x = masked ? _mm512_maskz_loadu_epi8(mask_below(valid[i] - off), source[i] + off)
+                             : _mm512_loadu_si512((const void *)(source[i] + off));
+    r[i] = _mm512_xor_si512(x, flip);
+  }
+  const __m512i a0 = _mm512_permutex2var_epi8(r[0], low, r[1]);
+  const __m512i a1 = _mm512_permutex2var_epi8(r[0], high, r[1]);
+  const __m512i b0 = _mm512_permutex2var_epi8(r[2], low, r[3]);
+  const __m512i b1 = _mm512_permutex2var_epi8(r[2], high, r[3]);
+  o[0] = _mm512_unpacklo_epi16(a0, b0);
+  o[1] = _mm512_unpackhi_epi16(a0, b0);
+  o[2] = _mm512_unpacklo_epi16(a1, b1);
+  o[3] = _mm512_unpackhi_epi16(a1, b1);
+}
+
+// Group g of the chunk whose input starts at byte `start` of the rows (`span` bytes), interleaved into
+// dwords (lane 0, lane 1, lane 2, lane 3) at `dst`: in order (stride 1), or column p to phase
+// p % stride_w at column p / stride_w (C a multiple of 16, so a 16-element vector is one column's).
+static OQ_DW void interleave(const oq_dw_nhwc_plan *p, int g, const uint8_t *const *rows, ptrdiff_t start,
+                             ptrdiff_t span, __m512i flip, int32_t *dst) {
+  const int c = p->shape.channels, sw = p->shape.stride_w;
+  const __m512i low = _mm512_loadu_si512((const void *)order_low);
+  const __m512i high = _mm512_loadu_si512((const void *)order_high);
+  // A lane without a row reads lane 0's (its weights are 0).
+  const uint8_t *source[4];
+  ptrdiff_t valid[4];  // bytes of each lane's row from its chunk start
+  ptrdiff_t whole = span;  // blocks below this read no byte past any row
+  for (int i = 0; i < 4; i++) {
+    const int lane = p->lane_row[g][i] >= 0 ? i : 0;
+    const ptrdiff_t at = start + (ptrdiff_t)p->lane_shift[g][lane] * p->shape.dilation_w * c;
+    source[i] = rows[p->lane_row[g][lane]] + at;
+    valid[i] = p->row_bytes - at;
+    if (valid[i] < whole) whole = valid[i];
+  }
+  __m512i o[4];
+  ptrdiff_t off = 0;
+  if (sw == 1) {
+    for (; off + 64 <= whole; off += 64) {
+      interleave_block(source, valid, off, flip, low, high, 0, o);
+      for (int j = 0; j < 4; j++) _mm512_storeu_si512((void *)(dst + off + 16 * j), o[j]);
+    }
+    for (; off < span; off += 64) {
+      interleave_block(source, valid, off, flip, low, high, 1, o);
+      for (int j = 0; j < 4; j++) _mm512_storeu_si512((void *)(dst + off + 16 * j), o[j]);
+    }
+    return;
+  }
   int c0 = 0, phase = 0;
   ptrdiff_t column = 0;
-  for (ptrdiff_t off = 0; off < span; off += 64) {
-    const ptrdiff_t left = span - off;
-    const __mmask64 m = left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1);
-    __m512i o[4];
-    if (count == 1) {
-      const __m512i r = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, rows[0] + start + off), flip);
-      o[0] = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(r, 0));
-      o[1] = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(r, 1));
-      o[2] = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(r, 2));
-      o[3] = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(r, 3));
+  for (; off < span; off += 64) {
+    if (off + 64 <= whole) {
+      interleave_block(source, valid, off, flip, low, high, 0, o);
     } else {
-      __m512i r[4];
-      for (int i = 0; i < 4; i++)
-        r[i] = i < count ? _mm512_permutexvar_epi32(
-                               order, _mm512_xor_si512(
-                                          _mm512_maskz_loadu_epi8(m, rows[i] + start + off), flip))
-                         : _mm512_setzero_si512();
-      const __m512i a = _mm512_unpacklo_epi8(r[0], r[1]);
-      const __m512i b = _mm512_unpackhi_epi8(r[0], r[1]);
-      const __m512i c = _mm512_unpacklo_epi8(r[2], r[3]);
-      const __m512i d = _mm512_unpackhi_epi8(r[2], r[3]);
-      o[0] = _mm512_unpacklo_epi16(a, c);
-      o[1] = _mm512_unpackhi_epi16(a, c);
-      o[2] = _mm512_unpacklo_epi16(b, d);
-      o[3] = _mm512_unpackhi_epi16(b, d);
-    }
-    if (stride_w == 1) {
-      for (int j = 0; j < 4; j++) _mm512_storeu_si512((void *)(dst + off + 16 * j), o[j]);
-      continue;
+      interleave_block(source, valid, off, flip, low, high, 1, o);
     }
     for (int j = 0; j < 4 && off + 16 * j < span; j++) {
-      _mm512_storeu_si512((void *)(dst + phase * phase_stride + column * channels + c0), o[j]);
+      _mm512_storeu_si512((void *)(dst + phase * p->phase_stride + column * c + c0), o[j]);
       c0 += 16;
-      if (c0 == channels) {
+      if (c0 == c) {
         c0 = 0;
-        if (++phase == stride_w) {
+        if (++phase == sw) {
           phase = 0;
           column++;
         }
@@ -157,8 +233,8 @@ static inline __attribute__((always_inline)) OQ_DW void multiply(
       wv[t] = _mm512_loadu_si512((const void *)(wp + 64 * t));
       sources[t] = src + offsets[t];
     }
-    for (ptrdiff_t e = 16 * (ptrdiff_t)((p - phase0 + period) % period); e < elements;
-         e += 16 * (ptrdiff_t)period) {
+    const int first = p >= phase0 ? p - phase0 : p - phase0 + period;
+    for (ptrdiff_t e = 16 * (ptrdiff_t)first; e < elements; e += 16 * (ptrdiff_t)period) {
       __m512i a = _mm512_setzero_si512();
       for (int t = 0; t < n; t++) {
         const int32_t *source = T ? sources[t] : src + offsets[t];
@@ -179,50 +255,35 @@ typedef void (*oq_dw_multiply_fn)(const int32_t *, const ptrdiff_t *, const int8
                                  int period, int phase0, ptrdiff_t elements, int32_t *acc, int taps) {   \
     multiply(src, offsets, w, period, phase0, elements, acc, T, taps);                                   \
   }
-// 3x3 (one group, 3 columns), 5x5 (two groups, 5 columns), and any other.
+// 3x3 (3), 5x5 (7), and any other.
 OQ_DW_MULTIPLY(3)
-OQ_DW_MULTIPLY(6)
-OQ_DW_MULTIPLY(10)
+OQ_DW_MULTIPLY(7)
 OQ_DW_MULTIPLY(0)
 
-static OQ_DW void row_vnni(const oq_dw_nhwc_shape *s, const uint8_t *const *rows, const int8_t *w,
-                           int flip, int32_t *acc, int32_t *interleaved) {
-  const int c = s->channels, kh = s->kernel_h, kw = s->kernel_w, sw = s->stride_w;
-  const int groups = groups_of(s), taps = groups * kw, period = period_of(s);
-  const int q = chunk_pixels(s);
-  const ptrdiff_t ps = phase_stride(s, q), gs = (ptrdiff_t)sw * ps;
-  // Tap (group g, column col) reads phase (col * dilation) % stride at column shift (col * dilation) /
-  // stride from the output pixel.
-  ptrdiff_t offsets[OQ_DW_MAX_TAPS];
-  for (int g = 0; g < groups; g++)
-    for (int col = 0; col < kw; col++) {
-      const int reach = col * s->dilation_w;
-      offsets[g * kw + col] = g * gs + (reach % sw) * ps + (ptrdiff_t)(reach / sw) * c;
-    }
-  const oq_dw_multiply_fn fn = taps == 3    ? multiply_3
-                               : taps == 6  ? multiply_6
-                               : taps == 10 ? multiply_10
-                                            : multiply_0;
+static OQ_DW void row_vnni(const oq_dw_nhwc_plan *p, const uint8_t *const *rows, const int8_t *w, int flip,
+                           int32_t *acc, int32_t *interleaved) {
+  const int c = p->shape.channels, sw = p->shape.stride_w, grid = p->shape.grid_w;
+  const ptrdiff_t halo = (ptrdiff_t)(p->shape.kernel_w - 1) * p->shape.dilation_w;
+  const oq_dw_multiply_fn fn = p->taps == 3 ? multiply_3 : p->taps == 7 ? multiply_7 : multiply_0;
   const __m512i f = _mm512_set1_epi8(flip ? (char)0x80 : 0);
-  for (int g0 = 0; g0 < s->grid_w; g0 += q) {
-    const int n = s->grid_w - g0 < q ? s->grid_w - g0 : q;
-    const ptrdiff_t in_px = (ptrdiff_t)(n - 1) * sw + halo_of(s) + 1;
-    for (int g = 0; g < groups; g++) {
-      const int count = kh - 4 * g < 4 ? kh - 4 * g : 4;
-      interleave(rows + 4 * g, count, (size_t)g0 * sw * c, in_px * c, c, sw, interleaved + g * gs, ps, f);
-    }
-    const int phase0 = (int)(((ptrdiff_t)g0 * c / 16) % period);
-    fn(interleaved, offsets, w, period, phase0, (ptrdiff_t)n * c, acc + (ptrdiff_t)g0 * c, taps);
+  for (int g0 = 0; g0 < grid; g0 += p->chunk) {
+    const int n = grid - g0 < p->chunk ? grid - g0 : p->chunk;
+    const ptrdiff_t span = ((ptrdiff_t)(n - 1) * sw + halo + 1) * c;
+    for (int g = 0; g < p->groups; g++)
+      interleave(p, g, rows, (ptrdiff_t)g0 * sw * c, span, f, interleaved + g * p->group_stride);
+    const int phase0 = (int)(((ptrdiff_t)g0 * c / 16) % p->period);
+    fn(interleaved, p->tap_offset, w, p->period, phase0, (ptrdiff_t)n * c, acc + (ptrdiff_t)g0 * c,
+       p->taps);
   }
 }
 #endif
 
-void oq_dw_nhwc_row(const oq_dw_nhwc_shape *shape, const uint8_t *const *rows, const int8_t *w, int flip,
+void oq_dw_nhwc_row(const oq_dw_nhwc_plan *plan, const uint8_t *const *rows, const int8_t *w, int flip,
                     int32_t *acc, void *scratch) {
 #ifdef OQ_X86_DW
-  row_vnni(shape, rows, w, flip, acc, (int32_t *)scratch);
+  row_vnni(plan, rows, w, flip, acc, (int32_t *)scratch);
 #else
-  (void)shape;
+  (void)plan;
   (void)rows;
   (void)w;
   (void)flip;

@@ -35,10 +35,10 @@ extension IntegerChannelsLastKernel {
     guard flatDepthwise else { return }
     let taps = window.taps
     if depthwiseDot {
-      var shape = depthwiseShape
-      let packed = Storage(byteCount: oq_dw_nhwc_weight_bytes(&shape))
+      let plan = depthwisePlan.unsafelyUnwrapped.typed(oq_dw_nhwc_plan.self)
+      let packed = Storage(byteCount: oq_dw_nhwc_weight_bytes(plan))
       let values = weights.map { Int32(truncatingIfNeeded: $0) }
-      values.withUnsafeBufferPointer { w in oq_dw_nhwc_pack(&shape, w.baseAddress, packed.typed(Int8.self)) }
+      values.withUnsafeBufferPointer { w in oq_dw_nhwc_pack(plan, w.baseAddress, packed.typed(Int8.self)) }
       flatWeights = packed
       return
     }
@@ -86,7 +86,7 @@ extension IntegerChannelsLastKernel {
     let imageBytes = w.imageSize * c
     let rowBytes = paddedWidth * c
     var copied = -1
-    var shape = depthwiseShape
+    let plan = depthwisePlan.map { UnsafePointer($0.typed(oq_dw_nhwc_plan.self)) }
     let interleaved = scratch + pointerBytes + accumulatorBytes + paddedBytes
     for row in rows {
       let n = row / w.gridH
@@ -117,7 +117,7 @@ extension IntegerChannelsLastKernel {
       }
       if depthwiseDot {
         oq_dw_nhwc_row(
-          &shape, rowPointers, filters.assumingMemoryBound(to: Int8.self), xSigned ? 1 : 0, acc,
+          plan, rowPointers, filters.assumingMemoryBound(to: Int8.self), xSigned ? 1 : 0, acc,
           interleaved)
         storeFlat(acc, count: count, into: y + row * count, bias: bias)
         continue

@@ -39,10 +39,11 @@ public struct IntegerChannelsLastKernel {
   var weights: Storage?
   /// The AVX-512 VNNI micro-kernel runs (activations flipped to uint8 for int8 x).
   var dot = false
-  /// Depthwise on the flat path with the AVX-512 VNNI row kernel (csupport_dw_nhwc.h, weights
-  /// `oq_dw_nhwc_pack`ed in `flatWeights`; activations flipped to uint8 for int8 x), which also takes
-  /// horizontal strides when C is a multiple of 16.
+  /// Depthwise on the flat path with the AVX-512 VNNI row kernel (csupport_dw_nhwc.h: its
+  /// `oq_dw_nhwc_plan` in `depthwisePlan`, weights `oq_dw_nhwc_pack`ed in `flatWeights`; activations
+  /// flipped to uint8 for int8 x), which also takes horizontal strides when C is a multiple of 16.
   var depthwiseDot = false
+  var depthwisePlan: Storage?
   /// C is not a multiple of 4: rows of A are gathered into scratch, `kPadded` bytes each.
   var gathered = false
   /// C is not a multiple of 4 and dilationW is 1: A's taps are the kernel's rows instead, `rowBytes`
@@ -144,10 +145,16 @@ public struct IntegerChannelsLastKernel {
     }
     dot =
       !depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts && oq_has_u8s8_dot() == 1
-    var shape = depthwiseShape
-    depthwiseDot =
-      depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts
-      && IntegerChannelsLastKernel.allowFlatDepthwise && oq_dw_nhwc_available(&shape) == 1
+    if depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts
+      && IntegerChannelsLastKernel.allowFlatDepthwise
+    {
+      var shape = depthwiseShape
+      let plan = Storage(byteCount: MemoryLayout<oq_dw_nhwc_plan>.size)
+      if oq_dw_nhwc_prepare(&shape, plan.typed(oq_dw_nhwc_plan.self)) == 1 {
+        depthwiseDot = true
+        depthwisePlan = plan
+      }
+    }
     flatDepthwise =
       depthwise && (window.strideW == 1 || depthwiseDot) && IntegerChannelsLastKernel.allowFlatDepthwise
     let width = vectors * 16
@@ -310,9 +317,8 @@ public struct IntegerChannelsLastKernel {
   }
   /// The VNNI depthwise row kernel's interleaved rows.
   var depthwiseDotBytes: Int {
-    guard depthwiseDot else { return 0 }
-    var shape = depthwiseShape
-    return IntegerGemm.roundUp(oq_dw_nhwc_scratch_bytes(&shape), 64)
+    guard depthwiseDot, let plan = depthwisePlan else { return 0 }
+    return IntegerGemm.roundUp(oq_dw_nhwc_scratch_bytes(plan.typed(oq_dw_nhwc_plan.self)), 64)
   }
   var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes + depthwiseDotBytes }
 
