@@ -44,7 +44,7 @@ int oq_dw_nhwc_prepare(const oq_dw_nhwc_shape *s, oq_dw_nhwc_plan *p) {
   memset(p, 0, sizeof *p);
   p->shape = *s;
   if (s->channels < 1 || s->grid_w < 1 || s->kernel_h < 1 || s->kernel_w < 1 || s->stride_w < 1 ||
-      s->dilation_w < 1)
+      s->dilation_w < 1 || s->image_w < 0 || s->pad_w < 0)
     return 0;
   if (s->stride_w != 1 && s->channels % 16 != 0) return 0;
   const int kh = s->kernel_h, kw = s->kernel_w, c = s->channels, sw = s->stride_w;
@@ -87,7 +87,7 @@ int oq_dw_nhwc_prepare(const oq_dw_nhwc_shape *s, oq_dw_nhwc_plan *p) {
     if (q < unit) q = unit;
   }
   p->chunk = q >= s->grid_w ? s->grid_w : (int)q;
-  p->row_bytes = ((ptrdiff_t)(s->grid_w - 1) * sw + halo + 1) * c;
+  p->image_bytes = (ptrdiff_t)s->image_w * c;
   // A phase holds its columns of the chunk's input, plus 64 dwords of slack (whole 64-element blocks
   // are written, whole 16-element vectors read).
   const long in_px = (long)(p->chunk - 1) * sw + halo + 1;
@@ -138,19 +138,43 @@ static const uint8_t order_high[64] = {
     39, 103, 52, 116, 53, 117, 54, 118, 55, 119, 40, 104, 41, 105, 42, 106, 43, 107, 56, 120, 57, 121,
     58, 122, 59, 123, 44, 108, 45, 109, 46, 110, 47, 111, 60, 124, 61, 125, 62, 126, 63, 127};
 
-static inline OQ_DW __mmask64 mask_below(ptrdiff_t n) {
-  return n >= 64 ? ~(__mmask64)0 : n <= 0 ? 0 : (((__mmask64)1 << n) - 1);
+// Bits [max(lo, 0), min(hi, 64)) of a 64-bit mask.
+static const uint8_t iota_bytes[64] = {
+    0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+    22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+    44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+
+static inline OQ_DW __mmask64 mask_between(ptrdiff_t lo, ptrdiff_t hi) {
+  if (lo < 0) lo = 0;
+  if (hi > 64) hi = 64;
+  if (hi <= lo) return 0;
+  const __mmask64 below = hi == 64 ? ~(__mmask64)0 : (((__mmask64)1 << hi) - 1);
+  return below & ~(((__mmask64)1 << lo) - 1);
 }
 
-// One 64-element block of group lanes `source` (masked to `valid` bytes when `masked`), interleaved
-// into dwords: o[j] holds elements 16j..16j+15.
+// One 64-element block of the group's lanes, interleaved into dwords: o[j] holds elements 16j..16j+15.
+// Lane i reads its row's bytes from image position at[i] + off, x_zero_point outside the image (all of
+// it for a lane without a row). `inside`: every lane with a row reads 64 bytes inside the image.
+// No load starts before a row (a masked load whose masked-off bytes fall in an unmapped page is very
+// slow on some CPUs): one starting before the row loads from the row and shifts the bytes into place.
 static inline __attribute__((always_inline)) OQ_DW void interleave_block(
-    const uint8_t *const *source, const ptrdiff_t *valid, ptrdiff_t off, __m512i flip, __m512i low,
-    __m512i high, const int masked, __m512i *o) {
+    const uint8_t *const *base, const ptrdiff_t *at, ptrdiff_t limit, ptrdiff_t off, __m512i zero,
+    __m512i flip, __m512i low, __m512i high, const int inside, __m512i *o) {
+  const __m512i iota = _mm512_loadu_si512((const void *)iota_bytes);
   __m512i r[4];
   for (int i = 0; i < 4; i++) {
-    const __m512i x = masked ? _mm512_maskz_loadu_epi8(mask_below(valid[i] - off), source[i] + off)
-                             : _mm512_loadu_si512((const void *)(source[i] + off));
+    __m512i x = zero;
+    const ptrdiff_t pos = at[i] + off;
+    if (!base[i]) {
+    } else if (inside) {
+      x = _mm512_loadu_si512((const void *)(base[i] + pos));
+    } else if (pos >= 0) {
+      x = _mm512_mask_loadu_epi8(zero, mask_between(0, limit - pos), base[i] + pos);
+    } else {
+      const __m512i head = _mm512_maskz_loadu_epi8(mask_between(0, limit), base[i]);
+      const __m512i from = _mm512_add_epi8(iota, _mm512_set1_epi8((char)pos));
+      x = _mm512_mask_permutexvar_epi8(zero, mask_between(-pos, limit - pos), from, head);
+    }
     r[i] = _mm512_xor_si512(x, flip);
   }
   const __m512i a0 = _mm512_permutex2var_epi8(r[0], low, r[1]);
@@ -167,30 +191,32 @@ static inline __attribute__((always_inline)) OQ_DW void interleave_block(
 // dwords (lane 0, lane 1, lane 2, lane 3) at `dst`: in order (stride 1), or column p to phase
 // p % stride_w at column p / stride_w (C a multiple of 16, so a 16-element vector is one column's).
 static OQ_DW void interleave(const oq_dw_nhwc_plan *p, int g, const uint8_t *const *rows, ptrdiff_t start,
-                             ptrdiff_t span, __m512i flip, int32_t *dst) {
+                             ptrdiff_t span, __m512i zero, __m512i flip, int32_t *dst) {
   const int c = p->shape.channels, sw = p->shape.stride_w;
   const __m512i low = _mm512_loadu_si512((const void *)order_low);
   const __m512i high = _mm512_loadu_si512((const void *)order_high);
-  // A lane without a row reads lane 0's (its weights are 0).
-  const uint8_t *source[4];
-  ptrdiff_t valid[4];  // bytes of each lane's row from its chunk start
-  ptrdiff_t whole = span;  // blocks below this read no byte past any row
+  const ptrdiff_t limit = p->image_bytes;
+  const uint8_t *base[4];  // NULL: x_zero_point only
+  ptrdiff_t at[4];  // image byte of each lane at the chunk's first padded column
+  // Blocks at offsets in [first, last] read whole 64 bytes inside the image for every lane with a row.
+  ptrdiff_t first = 0, last = span;
   for (int i = 0; i < 4; i++) {
-    const int lane = p->lane_row[g][i] >= 0 ? i : 0;
-    const ptrdiff_t at = start + (ptrdiff_t)p->lane_shift[g][lane] * p->shape.dilation_w * c;
-    source[i] = rows[p->lane_row[g][lane]] + at;
-    valid[i] = p->row_bytes - at;
-    if (valid[i] < whole) whole = valid[i];
+    const int row = p->lane_row[g][i];
+    base[i] = row >= 0 ? rows[row] : 0;
+    at[i] = start + ((ptrdiff_t)p->lane_shift[g][i] * p->shape.dilation_w - p->shape.pad_w) * c;
+    if (!base[i]) continue;
+    if (-at[i] > first) first = -at[i];
+    if (limit - at[i] - 64 < last) last = limit - at[i] - 64;
   }
   __m512i o[4];
   ptrdiff_t off = 0;
   if (sw == 1) {
-    for (; off + 64 <= whole; off += 64) {
-      interleave_block(source, valid, off, flip, low, high, 0, o);
-      for (int j = 0; j < 4; j++) _mm512_storeu_si512((void *)(dst + off + 16 * j), o[j]);
-    }
     for (; off < span; off += 64) {
-      interleave_block(source, valid, off, flip, low, high, 1, o);
+      if (off >= first && off <= last) {
+        interleave_block(base, at, limit, off, zero, flip, low, high, 1, o);
+      } else {
+        interleave_block(base, at, limit, off, zero, flip, low, high, 0, o);
+      }
       for (int j = 0; j < 4; j++) _mm512_storeu_si512((void *)(dst + off + 16 * j), o[j]);
     }
     return;
@@ -198,10 +224,10 @@ static OQ_DW void interleave(const oq_dw_nhwc_plan *p, int g, const uint8_t *con
   int c0 = 0, phase = 0;
   ptrdiff_t column = 0;
   for (; off < span; off += 64) {
-    if (off + 64 <= whole) {
-      interleave_block(source, valid, off, flip, low, high, 0, o);
+    if (off >= first && off <= last) {
+      interleave_block(base, at, limit, off, zero, flip, low, high, 1, o);
     } else {
-      interleave_block(source, valid, off, flip, low, high, 1, o);
+      interleave_block(base, at, limit, off, zero, flip, low, high, 0, o);
     }
     for (int j = 0; j < 4 && off + 16 * j < span; j++) {
       _mm512_storeu_si512((void *)(dst + phase * p->phase_stride + column * c + c0), o[j]);
@@ -260,17 +286,18 @@ OQ_DW_MULTIPLY(3)
 OQ_DW_MULTIPLY(7)
 OQ_DW_MULTIPLY(0)
 
-static OQ_DW void row_vnni(const oq_dw_nhwc_plan *p, const uint8_t *const *rows, const int8_t *w, int flip,
-                           int32_t *acc, int32_t *interleaved) {
+static OQ_DW void row_vnni(const oq_dw_nhwc_plan *p, const uint8_t *const *rows, uint8_t zero_code,
+                           const int8_t *w, int flip, int32_t *acc, int32_t *interleaved) {
   const int c = p->shape.channels, sw = p->shape.stride_w, grid = p->shape.grid_w;
   const ptrdiff_t halo = (ptrdiff_t)(p->shape.kernel_w - 1) * p->shape.dilation_w;
   const oq_dw_multiply_fn fn = p->taps == 3 ? multiply_3 : p->taps == 7 ? multiply_7 : multiply_0;
   const __m512i f = _mm512_set1_epi8(flip ? (char)0x80 : 0);
+  const __m512i zero = _mm512_set1_epi8((char)zero_code);
   for (int g0 = 0; g0 < grid; g0 += p->chunk) {
     const int n = grid - g0 < p->chunk ? grid - g0 : p->chunk;
     const ptrdiff_t span = ((ptrdiff_t)(n - 1) * sw + halo + 1) * c;
     for (int g = 0; g < p->groups; g++)
-      interleave(p, g, rows, (ptrdiff_t)g0 * sw * c, span, f, interleaved + g * p->group_stride);
+      interleave(p, g, rows, (ptrdiff_t)g0 * sw * c, span, zero, f, interleaved + g * p->group_stride);
     const int phase0 = (int)(((ptrdiff_t)g0 * c / 16) % p->period);
     fn(interleaved, p->tap_offset, w, p->period, phase0, (ptrdiff_t)n * c, acc + (ptrdiff_t)g0 * c,
        p->taps);
@@ -278,13 +305,14 @@ static OQ_DW void row_vnni(const oq_dw_nhwc_plan *p, const uint8_t *const *rows,
 }
 #endif
 
-void oq_dw_nhwc_row(const oq_dw_nhwc_plan *plan, const uint8_t *const *rows, const int8_t *w, int flip,
-                    int32_t *acc, void *scratch) {
+void oq_dw_nhwc_row(const oq_dw_nhwc_plan *plan, const uint8_t *const *rows, uint8_t zero, const int8_t *w,
+                    int flip, int32_t *acc, void *scratch) {
 #ifdef OQ_X86_DW
-  row_vnni(plan, rows, w, flip, acc, (int32_t *)scratch);
+  row_vnni(plan, rows, zero, w, flip, acc, (int32_t *)scratch);
 #else
   (void)plan;
   (void)rows;
+  (void)zero;
   (void)w;
   (void)flip;
   (void)acc;

@@ -275,7 +275,8 @@ final class IntegerChannelsLastTests: XCTestCase {
   /// Whether this CPU runs the AVX-512 VNNI depthwise row kernel (csupport_dw_nhwc.c).
   static var hostHasDepthwiseDot: Bool {
     var shape = oq_dw_nhwc_shape(
-      channels: 16, kernel_h: 3, kernel_w: 3, stride_w: 1, dilation_w: 1, grid_w: 8)
+      channels: 16, kernel_h: 3, kernel_w: 3, stride_w: 1, dilation_w: 1, grid_w: 8, image_w: 8,
+      pad_w: 1)
     var plan = oq_dw_nhwc_plan()
     return oq_dw_nhwc_prepare(&shape, &plan) == 1
   }
@@ -309,6 +310,8 @@ final class IntegerChannelsLastTests: XCTestCase {
       depthwise(40, [10, 6], kernel: [7, 1], strides: [2, 1], pads: [3, 0, 3, 0]),
       depthwise(32, [5, 9], strides: [2, 2], dilations: [1, 2], pads: [1, 2, 1, 2]),
       depthwise(33, [1, 1]),
+      // The windows never reach the image's last column.
+      depthwise(32, [6, 12], strides: [2, 2], pads: [0, 0, 0, 0]),
     ]
     let vnni = Self.hostHasDepthwiseDot
     defer {

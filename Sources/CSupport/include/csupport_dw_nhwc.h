@@ -22,6 +22,8 @@ typedef struct {
   int stride_w;    // horizontal stride (the vertical one only picks the rows)
   int dilation_w;  // horizontal dilation (the vertical one only picks the rows)
   int grid_w;      // output pixels per row
+  int image_w;     // input pixels per row
+  int pad_w;       // columns of x_zero_point left of the image (those right of it as the windows need)
 } oq_dw_nhwc_shape;
 
 // Most interleaved groups and (group, column) multiply-adds per output vector.
@@ -41,7 +43,7 @@ typedef struct {
   int taps;               // multiply-adds per output vector
   int period;             // vectors of 16 flat lanes before the channels repeat: C / gcd(C, 16)
   int chunk;              // output pixels per chunk
-  ptrdiff_t row_bytes;    // bytes of a padded input row
+  ptrdiff_t image_bytes;  // bytes of an input row
   ptrdiff_t phase_stride; // dwords between two phases of an interleaved group
   ptrdiff_t group_stride; // dwords between two interleaved groups
   int lane_row[OQ_DW_MAX_GROUPS][4];    // kernel row of each lane, -1 for none
@@ -66,13 +68,14 @@ void oq_dw_nhwc_pack(const oq_dw_nhwc_plan *plan, const int32_t *w, int8_t *out)
 // output pixels (sized to stay near L1).
 size_t oq_dw_nhwc_scratch_bytes(const oq_dw_nhwc_plan *plan);
 
-// acc[e] = sum over taps (kh, kw) of x_kh[(gw * stride_w + kw * dilation_w) * C + c] * w'[c][kh][kw]
-// for the grid_w * C elements e = gw * C + c of one output row, in int32, x being uint8 (int8 codes are
-// XORed with 0x80 first when `flip` is 1: the caller's constant removes 128 * sum w'). rows[kh] points
-// at x_kh, padded input row kh: (grid_w - 1) * stride_w + (kW - 1) * dilation_w + 1 pixels of C bytes
-// (nothing past them is read). acc is written up to the next multiple of 16 elements (the lanes past
+// acc[e] = sum over taps (kh, kw) of x_kh[(gw * stride_w + kw * dilation_w - pad_w) * C + c] *
+// w'[c][kh][kw] for the grid_w * C elements e = gw * C + c of one output row, in int32, x being uint8
+// (int8 codes are XORed with 0x80 first when `flip` is 1: the caller's constant removes 128 * sum w').
+// rows[kh] points at x_kh, the input row kernel row kh reads (image_w pixels of C bytes; nothing
+// outside them is read), or is NULL where that row is padding; every byte outside the image is
+// `zero` (x_zero_point's code). acc is written up to the next multiple of 16 elements (the lanes past
 // grid_w * C hold garbage). `scratch`: oq_dw_nhwc_scratch_bytes, 64-byte aligned.
-void oq_dw_nhwc_row(const oq_dw_nhwc_plan *plan, const uint8_t *const *rows, const int8_t *w, int flip,
-                    int32_t *acc, void *scratch);
+void oq_dw_nhwc_row(const oq_dw_nhwc_plan *plan, const uint8_t *const *rows, uint8_t zero, const int8_t *w,
+                    int flip, int32_t *acc, void *scratch);
 
 #endif

@@ -58,7 +58,8 @@ extension IntegerChannelsLastKernel {
     let w = window
     return oq_dw_nhwc_shape(
       channels: Int32(inChannels), kernel_h: Int32(w.kernelH), kernel_w: Int32(w.kernelW),
-      stride_w: Int32(w.strideW), dilation_w: Int32(w.dilationW), grid_w: Int32(w.gridW))
+      stride_w: Int32(w.strideW), dilation_w: Int32(w.dilationW), grid_w: Int32(w.gridW),
+      image_w: Int32(w.imageW), pad_w: Int32(w.padW))
   }
 
   /// Bytes of one padded input row (`paddedWidth` pixels) and the slack the last vector reads past it.
@@ -68,17 +69,19 @@ extension IntegerChannelsLastKernel {
   func runFlatDepthwise<T: IntegerGemmElement>(
     _ buffers: StepBuffers, rows: Range<Int>, scratch: UnsafeMutableRawPointer, _ type: T.Type
   ) {
+    if depthwiseDot {
+      runDepthwiseDot(buffers, rows: rows, scratch: scratch)
+      return
+    }
     let w = window
     let c = inChannels
     let taps = w.taps
     let x = buffers.inputs[0].unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
     let y = buffers.outputs[0].assumingMemoryBound(to: UInt8.self)
     let bias: UnsafePointer<Int32>? = runtimeBias ? buffers.optionalInput(8, Int32.self) : nil
-    // Each tap's source row (`[tap]`; for the VNNI kernel each kernel row's, `[kh]`), then the flat
-    // accumulators of one output row, then the padded image or the kernel's padded rows, then the VNNI
-    // kernel's interleaved rows.
+    // Each tap's source row (`[tap]`), then the flat accumulators of one output row, then the padded
+    // image or the kernel's padded rows.
     let sources = scratch.assumingMemoryBound(to: Int.self)
-    let rowPointers = scratch.assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
     let acc = (scratch + pointerBytes).assumingMemoryBound(to: Int32.self)
     let copies = (scratch + pointerBytes + accumulatorBytes).assumingMemoryBound(to: UInt8.self)
     let filters = UnsafeRawPointer(flatWeights.unsafelyUnwrapped.pointer)
@@ -86,8 +89,6 @@ extension IntegerChannelsLastKernel {
     let imageBytes = w.imageSize * c
     let rowBytes = paddedWidth * c
     var copied = -1
-    let plan = depthwisePlan.map { UnsafePointer($0.typed(oq_dw_nhwc_plan.self)) }
-    let interleaved = scratch + pointerBytes + accumulatorBytes + paddedBytes
     for row in rows {
       let n = row / w.gridH
       let gh = row - n * w.gridH
@@ -107,24 +108,45 @@ extension IntegerChannelsLastKernel {
           copyPaddedRow(image, row: pr, into: line)
           source = UnsafePointer(line)
         }
-        if depthwiseDot {
-          rowPointers[kh] = source
-          continue
-        }
         for kw in 0..<w.kernelW {
           sources[kh * w.kernelW + kw] = Int(bitPattern: source + kw * w.dilationW * c)
         }
       }
-      if depthwiseDot {
-        oq_dw_nhwc_row(
-          plan, rowPointers, filters.assumingMemoryBound(to: Int8.self), xSigned ? 1 : 0, acc,
-          interleaved)
-        storeFlat(acc, count: count, into: y + row * count, bias: bias)
-        continue
-      }
       IntegerChannelsLastKernel.flatRow(
         UnsafePointer(sources), taps: taps, count: count, filters: filters, period: flatPeriod,
         into: acc, T.self)
+      storeFlat(acc, count: count, into: y + row * count, bias: bias)
+    }
+  }
+
+  /// The flat depthwise path with the VNNI row kernel, which reads x's rows in place (x_zero_point
+  /// outside the image: no padded copy).
+  func runDepthwiseDot(_ buffers: StepBuffers, rows: Range<Int>, scratch: UnsafeMutableRawPointer) {
+    let w = window
+    let c = inChannels
+    let x = buffers.inputs[0].unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
+    let y = buffers.outputs[0].assumingMemoryBound(to: UInt8.self)
+    let bias: UnsafePointer<Int32>? = runtimeBias ? buffers.optionalInput(8, Int32.self) : nil
+    // The input row of each kernel row (nil in the padding), the flat accumulators of one output row,
+    // then the kernel's interleaved rows.
+    let rowPointers = scratch.assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+    let acc = (scratch + pointerBytes).assumingMemoryBound(to: Int32.self)
+    let interleaved = scratch + pointerBytes + accumulatorBytes + paddedBytes
+    let plan = UnsafePointer(depthwisePlan.unsafelyUnwrapped.typed(oq_dw_nhwc_plan.self))
+    let filters = UnsafePointer(flatWeights.unsafelyUnwrapped.typed(Int8.self))
+    let zero = zeroRow.unsafelyUnwrapped.typed(UInt8.self)[0]
+    let count = w.gridW * c
+    let imageBytes = w.imageSize * c
+    let rowBytes = w.imageW * c
+    for row in rows {
+      let n = row / w.gridH
+      let gh = row - n * w.gridH
+      let image = x + n * imageBytes
+      for kh in 0..<w.kernelH {
+        let ih = gh * w.strideH + kh * w.dilationH - w.padH
+        rowPointers[kh] = ih >= 0 && ih < w.imageH ? UnsafePointer(image + ih * rowBytes) : nil
+      }
+      oq_dw_nhwc_row(plan, rowPointers, zero, filters, xSigned ? 1 : 0, acc, interleaved)
       storeFlat(acc, count: count, into: y + row * count, bias: bias)
     }
   }

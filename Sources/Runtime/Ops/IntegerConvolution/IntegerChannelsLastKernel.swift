@@ -211,9 +211,11 @@ public struct IntegerChannelsLastKernel {
       let reachesOut =
         w.padH > 0 || w.padW > 0 || paddedHeight > w.padH + w.imageH
         || paddedWidth > w.padW + w.imageW
-      // The flat path reads padded rows always: the whole image in one copy when it fits.
+      // The flat path reads padded rows always: the whole image in one copy when it fits (the VNNI row
+      // kernel pads as it reads).
       paddedCopy =
-        (reachesOut || flatDepthwise) && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
+        !depthwiseDot && (reachesOut || flatDepthwise)
+        && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
       var padded: [Int] = []
       for kh in 0..<w.kernelH {
         for kw in 0..<w.kernelW {
@@ -313,7 +315,7 @@ public struct IntegerChannelsLastKernel {
     if paddedCopy {
       return IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels + rowBytes + 16, 64)
     }
-    return flatDepthwise ? window.kernelH * flatRowBytes : 0
+    return flatDepthwise && !depthwiseDot ? window.kernelH * flatRowBytes : 0
   }
   /// The VNNI depthwise row kernel's interleaved rows.
   var depthwiseDotBytes: Int {
