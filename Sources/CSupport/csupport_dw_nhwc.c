@@ -138,12 +138,12 @@ static const uint8_t order_high[64] = {
     39, 103, 52, 116, 53, 117, 54, 118, 55, 119, 40, 104, 41, 105, 42, 106, 43, 107, 56, 120, 57, 121,
     58, 122, 59, 123, 44, 108, 45, 109, 46, 110, 47, 111, 60, 124, 61, 125, 62, 126, 63, 127};
 
-// Bits [max(lo, 0), min(hi, 64)) of a 64-bit mask.
 static const uint8_t iota_bytes[64] = {
     0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
     22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
     44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
 
+// Bits [max(lo, 0), min(hi, 64)) of a 64-bit mask.
 static inline OQ_DW __mmask64 mask_between(ptrdiff_t lo, ptrdiff_t hi) {
   if (lo < 0) lo = 0;
   if (hi > 64) hi = 64;
@@ -165,7 +165,8 @@ static inline __attribute__((always_inline)) OQ_DW void interleave_block(
   for (int i = 0; i < 4; i++) {
     __m512i x = zero;
     const ptrdiff_t pos = at[i] + off;
-    if (!base[i]) {
+    if (!base[i] || pos >= limit || pos <= -64) {
+      // Padding only.
     } else if (inside) {
       x = _mm512_loadu_si512((const void *)(base[i] + pos));
     } else if (pos >= 0) {
