@@ -71,7 +71,7 @@ public struct IntegerChannelsLastKernel {
   var chunkRows = 48
   /// Flat lanes (IntegerChannelsLastFlat.swift): the depthwise path along rows, the group-1 output
   /// stage for M < 16; `flatPeriod` vectors of `laneValues` in `flatLanes`, `[flatPeriod][taps][16]`
-  /// int16 in `flatWeights`.
+  /// int16 in `flatWeights` (with `depthwiseDot`, the VNNI kernel's int8 layout instead).
   var flatDepthwise = false
   var flatOutput = false
   var flatPeriod = 1
