@@ -300,6 +300,106 @@ final class IntegerChannelsLastTests: XCTestCase {
     try sweep(cases, seed: 3600)
   }
 
+  /// Whether this CPU runs the AVX-512 VNNI depthwise row kernel (csupport_dw_nhwc.c).
+  static var hostHasDepthwiseDot: Bool {
+    var shape = oq_dw_nhwc_shape(
+      channels: 16, kernel_h: 3, kernel_w: 3, stride_w: 1, dilation_w: 1, grid_w: 8, image_w: 8,
+      pad_w: 1)
+    var plan = oq_dw_nhwc_plan()
+    return oq_dw_nhwc_prepare(&shape, &plan) == 1
+  }
+
+  /// The AVX-512 VNNI depthwise row kernel against the NCHW kernel, and off (the Swift flat and
+  /// per-position kernels): kernel rows interleaved 4, 3, 2 (two column shifts) and 1 (four column
+  /// shifts) to a lane, horizontal strides (C a multiple of 16) with dilations, asymmetric padding, rows
+  /// in several chunks (C = 200, and 48 at stride 2), C below 16 and odd; int8 and uint8 x; weights
+  /// within int8 (symmetric) or not (then the Swift kernels run).
+  func testDepthwiseDotKernel() throws {
+    func depthwise(
+      _ channels: Int, _ spatial: [Int], kernel: [Int] = [3, 3], strides: [Int]? = nil,
+      dilations: [Int]? = nil, pads: [Int] = [1, 1, 1, 1], batch: Int = 1
+    ) -> Case {
+      Case(
+        batch: batch, inChannels: channels, outChannels: channels, spatial: spatial, kernel: kernel,
+        strides: strides, dilations: dilations, pads: pads, group: channels)
+    }
+    let cases = [
+      depthwise(64, [25, 5]),
+      depthwise(8, [12, 13]),
+      depthwise(3, [7, 9], batch: 2),
+      depthwise(17, [6, 7], kernel: [5, 5], pads: [2, 2, 2, 2]),
+      depthwise(200, [3, 40], kernel: [5, 5], strides: [2, 1], pads: [2, 2, 2, 2]),
+      depthwise(48, [7, 100], kernel: [5, 5], strides: [2, 2], pads: [2, 2, 2, 2]),
+      depthwise(16, [12, 12], strides: [2, 2], pads: [0, 0, 1, 1]),
+      depthwise(32, [9, 11], strides: [1, 3]),
+      depthwise(24, [8, 9], kernel: [2, 2], pads: [0, 1, 1, 0]),
+      depthwise(16, [9, 10], kernel: [6, 3], dilations: [2, 2], pads: [5, 2, 5, 2]),
+      depthwise(5, [4, 11], kernel: [1, 5], pads: [0, 2, 0, 2]),
+      depthwise(40, [10, 6], kernel: [7, 1], strides: [2, 1], pads: [3, 0, 3, 0]),
+      depthwise(32, [5, 9], strides: [2, 2], dilations: [1, 2], pads: [1, 2, 1, 2]),
+      depthwise(33, [1, 1]),
+      // The windows never reach the image's last column.
+      depthwise(32, [6, 12], strides: [2, 2], pads: [0, 0, 0, 0]),
+    ]
+    let vnni = Self.hostHasDepthwiseDot
+    defer {
+      IntegerConvolutionKernel.allowDotProducts = true
+      IntegerChannelsLastKernel.paddedCopyBytes = 32 * 1024
+    }
+    var seed: UInt64 = 3900
+    var dotKernels = 0
+    for (index, base) in cases.enumerated() {
+      for (xSigned, symmetric) in [(false, true), (true, true), (true, false), (false, false)] {
+        var c = base.varied(xSigned: xSigned, wSigned: true, seed: seed)
+        c.symmetricWeights = symmetric
+        // The padded image copied whole, or row by row.
+        IntegerChannelsLastKernel.paddedCopyBytes = (index + Int(seed)) % 3 == 0 ? 0 : 32 * 1024
+        for allow in [true, false] {
+          IntegerConvolutionKernel.allowDotProducts = allow
+          let kernel = try compare(c, seed: seed, threads: seed % 2 == 0 ? 2 : 1)
+          let strideW = c.strides?[1] ?? 1
+          let taken = allow && symmetric && vnni && (strideW == 1 || c.inChannels % 16 == 0)
+          if !allow || !vnni { XCTAssertEqual(kernel?.depthwiseDot, false, "\(c)") }
+          if taken {
+            XCTAssertEqual(kernel?.depthwiseDot, true, "\(c)")
+            XCTAssertEqual(kernel?.flatDepthwise, true, "\(c)")
+            dotKernels += 1
+          }
+        }
+        seed += 1
+      }
+    }
+    if vnni { XCTAssertEqual(dotKernels, 2 * cases.count) }
+  }
+
+  /// The extreme codes (x 0 / 255 or -128 / 127 against w -128 / 127, every tap the same sign) on the
+  /// VNNI depthwise kernel: its int32 sums are exact (vpdpbusd does not saturate).
+  func testDepthwiseDotKernelExtremes() throws {
+    let base = Case(
+      inChannels: 32, outChannels: 32, spatial: [6, 9], kernel: [5, 5], pads: [2, 2, 2, 2],
+      group: 32, symmetricWeights: true)
+    defer { IntegerConvolutionKernel.allowDotProducts = true }
+    var seed: UInt64 = 3990
+    for xSigned in [false, true] {
+      var c = base
+      c.xSigned = xSigned
+      for allow in [true, false] {
+        IntegerConvolutionKernel.allowDotProducts = allow
+        let kernel = try compare(c, seed: seed) { data in
+          let high = xSigned ? 127 : 255
+          let low = xSigned ? -128 : 0
+          for i in data.x.indices { data.x[i] = i % 7 < 4 ? high : low }
+          for i in data.w.indices { data.w[i] = (i / 25) % 2 == 0 ? -128 : 127 }
+          // Outputs spread over the 8-bit range again (as makeData sets them), not all clamped.
+          let largest = IntegerConvolutionTests.sums(c, data).map { $0.magnitude }.max() ?? 1
+          data.yScale = data.xScale * 0.006 * Float(max(largest, 1)) / 100
+        }
+        XCTAssertEqual(kernel?.depthwiseDot, allow && Self.hostHasDepthwiseDot)
+        seed += 1
+      }
+    }
+  }
+
   /// Group 1 with M < 16 (flat output stage): the first convolutions of the edge models (C = 3, 3x3
   /// stride 2 to 8 channels; 1 to 8 channels 10x4), and 1x1 to 8 and 5 channels.
   func testFlatOutput() throws {

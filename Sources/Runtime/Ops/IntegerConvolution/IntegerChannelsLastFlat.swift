@@ -1,3 +1,5 @@
+import CSupport
+
 /// Flat lanes: when channels do not fill 16-lane vectors (C or M below 16, or not a multiple of 16), the
 /// lanes run along the flat NHWC row instead, element e being channel `e % C` of position `e / C`, so
 /// that no lane is wasted and every store is 16 contiguous bytes.
@@ -8,7 +10,9 @@
 /// - Depthwise with a horizontal stride of 1 (`runFlatDepthwise`): output element e of a row reads, for
 ///   tap (kh, kw), input element `e + kw * dilationW * C` of the padded input row of kh, so 16 outputs
 ///   of any C are one unaligned 16-byte load per tap, times that tap's weights in the lanes' pattern
-///   (`flatWeights`).
+///   (`flatWeights`). With AVX-512 VNNI (`depthwiseDot`) the row goes to `oq_dw_nhwc_row` instead
+///   (csupport_dw_nhwc.h: four kernel rows per int32 lane, one vpdpbusd per tap column), which also
+///   takes horizontal strides when C is a multiple of 16; `flatRow` stays the portable kernel.
 /// - Group-1 convolutions with M < 16 keep one vector per position in the GEMM tile, but the tile
 ///   stores its rows M int32 apart in increasing order (each row's lanes past M are overwritten by the
 ///   next row), so that the accumulators are flat for `storeFlat`.
@@ -30,6 +34,14 @@ extension IntegerChannelsLastKernel {
       ) { v, lane in (16 * v + lane) % m })
     guard flatDepthwise else { return }
     let taps = window.taps
+    if depthwiseDot {
+      let plan = depthwisePlan.unsafelyUnwrapped.typed(oq_dw_nhwc_plan.self)
+      let packed = Storage(byteCount: oq_dw_nhwc_weight_bytes(plan))
+      let values = weights.map { Int32(truncatingIfNeeded: $0) }
+      values.withUnsafeBufferPointer { w in oq_dw_nhwc_pack(plan, w.baseAddress, packed.typed(Int8.self)) }
+      flatWeights = packed
+      return
+    }
     var packed = [Int16](repeating: 0, count: flatPeriod * taps * 16)
     for v in 0..<flatPeriod {
       for tap in 0..<taps {
@@ -41,6 +53,15 @@ extension IntegerChannelsLastKernel {
     flatWeights = Storage(values: packed)
   }
 
+  /// The shape the VNNI row kernel (csupport_dw_nhwc.h) sees.
+  var depthwiseShape: oq_dw_nhwc_shape {
+    let w = window
+    return oq_dw_nhwc_shape(
+      channels: Int32(inChannels), kernel_h: Int32(w.kernelH), kernel_w: Int32(w.kernelW),
+      stride_w: Int32(w.strideW), dilation_w: Int32(w.dilationW), grid_w: Int32(w.gridW),
+      image_w: Int32(w.imageW), pad_w: Int32(w.padW))
+  }
+
   /// Bytes of one padded input row (`paddedWidth` pixels) and the slack the last vector reads past it.
   var flatRowBytes: Int { IntegerGemm.roundUp(paddedWidth * inChannels + 16, 64) }
 
@@ -48,6 +69,10 @@ extension IntegerChannelsLastKernel {
   func runFlatDepthwise<T: IntegerGemmElement>(
     _ buffers: StepBuffers, rows: Range<Int>, scratch: UnsafeMutableRawPointer, _ type: T.Type
   ) {
+    if depthwiseDot {
+      runDepthwiseDot(buffers, rows: rows, scratch: scratch)
+      return
+    }
     let w = window
     let c = inChannels
     let taps = w.taps
@@ -90,6 +115,38 @@ extension IntegerChannelsLastKernel {
       IntegerChannelsLastKernel.flatRow(
         UnsafePointer(sources), taps: taps, count: count, filters: filters, period: flatPeriod,
         into: acc, T.self)
+      storeFlat(acc, count: count, into: y + row * count, bias: bias)
+    }
+  }
+
+  /// The flat depthwise path with the VNNI row kernel, which reads x's rows in place (x_zero_point
+  /// outside the image: no padded copy).
+  func runDepthwiseDot(_ buffers: StepBuffers, rows: Range<Int>, scratch: UnsafeMutableRawPointer) {
+    let w = window
+    let c = inChannels
+    let x = buffers.inputs[0].unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
+    let y = buffers.outputs[0].assumingMemoryBound(to: UInt8.self)
+    let bias: UnsafePointer<Int32>? = runtimeBias ? buffers.optionalInput(8, Int32.self) : nil
+    // The input row of each kernel row (nil in the padding), the flat accumulators of one output row,
+    // then the kernel's interleaved rows.
+    let rowPointers = scratch.assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+    let acc = (scratch + pointerBytes).assumingMemoryBound(to: Int32.self)
+    let interleaved = scratch + pointerBytes + accumulatorBytes + paddedBytes
+    let plan = UnsafePointer(depthwisePlan.unsafelyUnwrapped.typed(oq_dw_nhwc_plan.self))
+    let filters = UnsafePointer(flatWeights.unsafelyUnwrapped.typed(Int8.self))
+    let zero = zeroRow.unsafelyUnwrapped.typed(UInt8.self)[0]
+    let count = w.gridW * c
+    let imageBytes = w.imageSize * c
+    let rowBytes = w.imageW * c
+    for row in rows {
+      let n = row / w.gridH
+      let gh = row - n * w.gridH
+      let image = x + n * imageBytes
+      for kh in 0..<w.kernelH {
+        let ih = gh * w.strideH + kh * w.dilationH - w.padH
+        rowPointers[kh] = ih >= 0 && ih < w.imageH ? UnsafePointer(image + ih * rowBytes) : nil
+      }
+      oq_dw_nhwc_row(plan, rowPointers, zero, filters, xSigned ? 1 : 0, acc, interleaved)
       storeFlat(acc, count: count, into: y + row * count, bias: bias)
     }
   }

@@ -45,6 +45,11 @@ public struct IntegerChannelsLastKernel {
   /// The dot-product kernel to assume instead of this CPU's (`OQ_NHWC_DOT_*`): tests run the SDOT
   /// kernel's convention on x86 through its portable C.
   nonisolated(unsafe) static var dotKindOverride: Int32? = nil
+  /// Depthwise on the flat path with the AVX-512 VNNI row kernel (csupport_dw_nhwc.h: its
+  /// `oq_dw_nhwc_plan` in `depthwisePlan`, weights `oq_dw_nhwc_pack`ed in `flatWeights`; activations
+  /// flipped to uint8 for int8 x), which also takes horizontal strides when C is a multiple of 16.
+  var depthwiseDot = false
+  var depthwisePlan: Storage?
   /// C is not a multiple of 4: rows of A are gathered into scratch, `kPadded` bytes each.
   var gathered = false
   /// C is not a multiple of 4 and dilationW is 1: A's taps are the kernel's rows instead, `rowBytes`
@@ -74,7 +79,7 @@ public struct IntegerChannelsLastKernel {
   var chunkRows = 48
   /// Flat lanes (IntegerChannelsLastFlat.swift): the depthwise path along rows, the group-1 output
   /// stage for M < 16; `flatPeriod` vectors of `laneValues` in `flatLanes`, `[flatPeriod][taps][16]`
-  /// int16 in `flatWeights`.
+  /// int16 in `flatWeights` (with `depthwiseDot`, the VNNI kernel's int8 layout instead).
   var flatDepthwise = false
   var flatOutput = false
   var flatPeriod = 1
@@ -120,8 +125,6 @@ public struct IntegerChannelsLastKernel {
     self.starts = Storage(values: starts)
     k = depthwise ? taps : taps * c
     kPadded = depthwise ? 0 : IntegerGemm.roundUp(k, 4)
-    flatDepthwise =
-      depthwise && window.strideW == 1 && IntegerChannelsLastKernel.allowFlatDepthwise
     flatOutput = !depthwise && m < 16
     rowTaps =
       !depthwise && c % 4 != 0 && window.dilationW == 1 && IntegerChannelsLastKernel.allowRowTaps
@@ -158,6 +161,18 @@ public struct IntegerChannelsLastKernel {
       !depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts
       && dotKind != OQ_NHWC_DOT_NONE
     signedDot = dot && dotKind == OQ_NHWC_DOT_S8S8
+    if depthwise && fitsInt8 && IntegerConvolutionKernel.allowDotProducts
+      && IntegerChannelsLastKernel.allowFlatDepthwise
+    {
+      var shape = depthwiseShape
+      let plan = Storage(byteCount: MemoryLayout<oq_dw_nhwc_plan>.size)
+      if oq_dw_nhwc_prepare(&shape, plan.typed(oq_dw_nhwc_plan.self)) == 1 {
+        depthwiseDot = true
+        depthwisePlan = plan
+      }
+    }
+    flatDepthwise =
+      depthwise && (window.strideW == 1 || depthwiseDot) && IntegerChannelsLastKernel.allowFlatDepthwise
     let width = vectors * 16
     if depthwise {
       var packed = [Int16](repeating: 0, count: width * taps)
@@ -212,9 +227,11 @@ public struct IntegerChannelsLastKernel {
       let reachesOut =
         w.padH > 0 || w.padW > 0 || paddedHeight > w.padH + w.imageH
         || paddedWidth > w.padW + w.imageW
-      // The flat path reads padded rows always: the whole image in one copy when it fits.
+      // The flat path reads padded rows always: the whole image in one copy when it fits (the VNNI row
+      // kernel pads as it reads).
       paddedCopy =
-        (reachesOut || flatDepthwise) && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
+        !depthwiseDot && (reachesOut || flatDepthwise)
+        && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
       var padded: [Int] = []
       for kh in 0..<w.kernelH {
         for kw in 0..<w.kernelW {
@@ -238,8 +255,9 @@ public struct IntegerChannelsLastKernel {
         && paddedHeight * paddedWidth * c <= IntegerChannelsLastKernel.paddedCopyBytes
     }
     // The kernel sums x as it reads it (`dotFlip`: x + 128 for int8 x on VNNI, x - 128 for uint8 x
-    // on SDOT), so the constant removes (x_zero_point + that offset) * Σ w'.
-    let offset: Int32 = dotFlip == 0 ? 0 : signedDot ? -128 : 128
+    // on SDOT; the VNNI depthwise kernel flips int8 x too), so the constant removes
+    // (x_zero_point + that offset) * Σ w'.
+    let offset: Int32 = dotFlip != 0 ? (signedDot ? -128 : 128) : (depthwiseDot && xSigned ? 128 : 0)
     let zero = xZero &+ offset
     var mantissas = [Int32](repeating: 0, count: m)
     var shifts = [Int32](repeating: 0, count: m)
@@ -315,9 +333,14 @@ public struct IntegerChannelsLastKernel {
     if paddedCopy {
       return IntegerGemm.roundUp(paddedHeight * paddedWidth * inChannels + rowBytes + 16, 64)
     }
-    return flatDepthwise ? window.kernelH * flatRowBytes : 0
+    return flatDepthwise && !depthwiseDot ? window.kernelH * flatRowBytes : 0
   }
-  var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes }
+  /// The VNNI depthwise row kernel's interleaved rows.
+  var depthwiseDotBytes: Int {
+    guard depthwiseDot, let plan = depthwisePlan else { return 0 }
+    return IntegerGemm.roundUp(oq_dw_nhwc_scratch_bytes(plan.typed(oq_dw_nhwc_plan.self)), 64)
+  }
+  var scratchBytes: Int { pointerBytes + accumulatorBytes + gatherBytes + paddedBytes + depthwiseDotBytes }
 
   /// Whether the step is worth splitting across threads.
   var worthThreads: Bool {
