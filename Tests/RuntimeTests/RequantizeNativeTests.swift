@@ -17,7 +17,6 @@ final class RequantizeNativeTests: XCTestCase {
   func testRecordLayoutMatchesC() {
     typealias R = IntegerLanes.RoundingLanes
     let base = 192
-    XCTAssertEqual(IntegerChannelsLastKernel.laneValues * 4, base + MemoryLayout<R>.size)
     XCTAssertEqual(Int(OQ_REQUANT_CONSTANT), 128)
     let fields: [(PartialKeyPath<R>, Int32)] = [
       (\R.mantissaEven, OQ_REQUANT_MANTISSA_EVEN), (\R.mantissaOdd, OQ_REQUANT_MANTISSA_ODD),
@@ -27,6 +26,16 @@ final class RequantizeNativeTests: XCTestCase {
       (\R.largeBits, OQ_REQUANT_LARGE_BITS),
     ]
     for (path, offset) in fields { XCTAssertEqual(base + MemoryLayout<R>.offset(of: path)!, Int(offset)) }
+    typealias N = IntegerChannelsLastKernel.NativeLanes
+    let native = base + MemoryLayout<R>.size
+    let nativeFields: [(PartialKeyPath<N>, Int32)] = [
+      (\N.constant, OQ_REQUANT_NATIVE_CONSTANT), (\N.roundEven, OQ_REQUANT_NATIVE_ROUND_EVEN),
+      (\N.roundOdd, OQ_REQUANT_NATIVE_ROUND_ODD), (\N.shiftEven, OQ_REQUANT_NATIVE_SHIFT_EVEN),
+      (\N.shiftOdd, OQ_REQUANT_NATIVE_SHIFT_ODD), (\N.maskEven, OQ_REQUANT_NATIVE_MASK_EVEN),
+      (\N.maskOdd, OQ_REQUANT_NATIVE_MASK_ODD),
+    ]
+    for (path, offset) in nativeFields { XCTAssertEqual(native + MemoryLayout<N>.offset(of: path)!, Int(offset)) }
+    XCTAssertEqual(IntegerChannelsLastKernel.laneValues * 4, native + MemoryLayout<N>.size)
   }
 
   struct Channels {
@@ -74,13 +83,14 @@ final class RequantizeNativeTests: XCTestCase {
       let vectors = (m + 15) / 16
       let starts = (0..<vectors).map { m >= 16 ? min(16 * $0, m - 16) : 0 }
       let channels = Self.channels(m, &rng)
-      let values = IntegerChannelsLastKernel.laneParameters(
-        vectors: vectors, mantissas: channels.requantizers.map { Int32(truncatingIfNeeded: $0.mantissa) },
-        shifts: channels.requantizers.map { Int32($0.shift) }, constants: channels.constants
-      ) { v, lane in starts[v] + lane < m ? starts[v] + lane : nil }
       let ySigned = trial % 2 == 1
       let (low, high): (Int32, Int32) = ySigned ? (-128, 127) : (0, 255)
       let zeroPoint = Int32.random(in: low...high, using: &rng)
+      let values = IntegerChannelsLastKernel.laneParameters(
+        vectors: vectors, mantissas: channels.requantizers.map { Int32(truncatingIfNeeded: $0.mantissa) },
+        shifts: channels.requantizers.map { Int32($0.shift) }, constants: channels.constants,
+        zeroPoint: zeroPoint
+      ) { v, lane in starts[v] + lane < m ? starts[v] + lane : nil }
       let bias: [Int32]? = trial % 3 == 0 ? (0..<m).map { _ in Int32.random(in: -5000...5000, using: &rng) } : nil
       let width = vectors * 16
       var acc = [Int32](repeating: 0, count: rows * width)
@@ -164,13 +174,14 @@ final class RequantizeNativeTests: XCTestCase {
       let period = m / a
       let count = m * (1 + trial % 9)
       let channels = Self.channels(m, &rng)
-      let values = IntegerChannelsLastKernel.laneParameters(
-        vectors: period, mantissas: channels.requantizers.map { Int32(truncatingIfNeeded: $0.mantissa) },
-        shifts: channels.requantizers.map { Int32($0.shift) }, constants: channels.constants
-      ) { v, lane in (16 * v + lane) % m }
       let ySigned = trial % 2 == 0
       let (low, high): (Int32, Int32) = ySigned ? (-128, 127) : (0, 255)
       let zeroPoint = Int32.random(in: low...high, using: &rng)
+      let values = IntegerChannelsLastKernel.laneParameters(
+        vectors: period, mantissas: channels.requantizers.map { Int32(truncatingIfNeeded: $0.mantissa) },
+        shifts: channels.requantizers.map { Int32($0.shift) }, constants: channels.constants,
+        zeroPoint: zeroPoint
+      ) { v, lane in (16 * v + lane) % m }
       var acc = [Int32](repeating: 0, count: count + 16)
       for e in 0..<count {
         acc[e] = Self.sum(channels.requantizers[e % m], constant: channels.constants[e % m], &rng)

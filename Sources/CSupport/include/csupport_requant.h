@@ -24,12 +24,23 @@
 #define OQ_REQUANT_MASK_EVEN 576
 #define OQ_REQUANT_MASK_ODD 640
 #define OQ_REQUANT_LARGE_BITS 704
+// Then the C stage's own constants (the Swift `NativeLanes`): the constant plus 2^24, and per 64-bit
+// lane (even int32 lanes, then odd ones) 2^(s-1) + 2^(s-15) + zero_point 2^s - 2^24 m, the shift s and
+// the ambiguity mask.
+#define OQ_REQUANT_NATIVE_CONSTANT 768
+#define OQ_REQUANT_NATIVE_ROUND_EVEN 832
+#define OQ_REQUANT_NATIVE_ROUND_ODD 896
+#define OQ_REQUANT_NATIVE_SHIFT_EVEN 960
+#define OQ_REQUANT_NATIVE_SHIFT_ODD 1024
+#define OQ_REQUANT_NATIVE_MASK_EVEN 1088
+#define OQ_REQUANT_NATIVE_MASK_ODD 1152
 
 // 1 when this CPU runs the functions below (AVX-512 F, BW and VL).
 int oq_has_lane_requantize(void);
 
 // Rows of vectors: element (r, v) is the 16 sums at acc + r * acc_stride + 16 * v, requantized with
-// record v (params + v * record_bytes; plus bias[starts[v] + lane] when bias is not NULL) and written
+// record v (params + v * record_bytes, packed for `zero_point`; plus bias[starts[v] + lane] when bias
+// is not NULL) and written
 // to y + r * y_stride + starts[v], its lanes below m - starts[v] only. Elements go vector by vector,
 // each over the rows, from linear index `first` (v * rows + r); returns the index of the first one left
 // for the exact path, or rows * vectors when all are written.

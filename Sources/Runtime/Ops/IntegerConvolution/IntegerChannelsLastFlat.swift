@@ -30,7 +30,7 @@ extension IntegerChannelsLastKernel {
     flatPeriod = m / a
     flatLanes = Storage(
       values: IntegerChannelsLastKernel.laneParameters(
-        vectors: flatPeriod, mantissas: mantissas, shifts: shifts, constants: constants
+        vectors: flatPeriod, mantissas: mantissas, shifts: shifts, constants: constants, zeroPoint: yZero
       ) { v, lane in (16 * v + lane) % m })
     guard flatDepthwise else { return }
     let taps = window.taps

@@ -86,7 +86,8 @@ public struct IntegerChannelsLastKernel {
   var flatLanes: Storage?
   var flatWeights: Storage?
 
-  static let laneValues = 48 + IntegerLanes.RoundingLanes.valueCount
+  static let laneValues =
+    48 + IntegerLanes.RoundingLanes.valueCount + IntegerChannelsLastKernel.NativeLanes.valueCount
 
   init(
     batch: Int, inChannels: Int, outChannels: Int, window: ConvWindow, xSigned: Bool, ySigned: Bool,
@@ -279,7 +280,7 @@ public struct IntegerChannelsLastKernel {
     }
     lanes = Storage(
       values: IntegerChannelsLastKernel.laneParameters(
-        vectors: vectors, mantissas: mantissas, shifts: shifts, constants: constants
+        vectors: vectors, mantissas: mantissas, shifts: shifts, constants: constants, zeroPoint: yZero
       ) { v, lane in starts[v] + lane < m ? starts[v] + lane : nil })
     var flat: [Int] = []
     if flatDepthwise {
@@ -290,16 +291,19 @@ public struct IntegerChannelsLastKernel {
   }
 
   /// The per-vector output-stage parameters (`laneValues` Int32 each: 16 mantissas, 16 shifts, 16
-  /// constants, then `IntegerLanes.RoundingLanes`), lane `lane` of vector `v` holding channel
-  /// `channel(v, lane)` (nil: an unused lane, left 0).
+  /// constants, then `IntegerLanes.RoundingLanes`, then the C stage's `NativeLanes` for outputs with
+  /// zero point `zeroPoint`), lane `lane` of vector `v` holding channel `channel(v, lane)` (nil: an
+  /// unused lane, left 0).
   static func laneParameters(
-    vectors: Int, mantissas: [Int32], shifts: [Int32], constants: [Int32], channel: (Int, Int) -> Int?
+    vectors: Int, mantissas: [Int32], shifts: [Int32], constants: [Int32], zeroPoint: Int32,
+    channel: (Int, Int) -> Int?
   ) -> [Int32] {
     var values = [Int32](repeating: 0, count: vectors * laneValues)
     for v in 0..<vectors {
       let base = v * laneValues
       var laneMantissas = IntegerLanes.Vector()
       var laneShifts = IntegerLanes.Vector()
+      var laneConstants = IntegerLanes.Vector()
       for lane in 0..<16 {
         guard let channel = channel(v, lane) else { continue }
         values[base + lane] = mantissas[channel]
@@ -307,8 +311,11 @@ public struct IntegerChannelsLastKernel {
         values[base + 32 + lane] = constants[channel]
         laneMantissas[lane] = mantissas[channel]
         laneShifts[lane] = shifts[channel]
+        laneConstants[lane] = constants[channel]
       }
       IntegerLanes.RoundingLanes(mantissas: laneMantissas, shifts: laneShifts).store(into: &values, at: base + 48)
+      NativeLanes(mantissas: laneMantissas, shifts: laneShifts, constants: laneConstants, zeroPoint: zeroPoint)
+        .store(into: &values, at: base + 48 + IntegerLanes.RoundingLanes.valueCount)
     }
     return values
   }

@@ -8,6 +8,50 @@ import CSupport
 /// after it. Every clamp window of 8-bit outputs ([low - zero point, high - zero point], at most 255
 /// wide around 0) lies inside the [-512, 512] the C path requires.
 extension IntegerChannelsLastKernel {
+  /// The C stage's share of a vector's record (`OQ_REQUANT_NATIVE_*`): `RoundingLanes`' single rounding
+  /// with fewer steps per vector. The sums are offset by 2^24 (`constant` + 2^24), so that one test of
+  /// their bits from 25 up finds those outside -2^24..<2^24, and the products of the offset sums take
+  /// `-2^24 m` back in `round`; `round` also holds the zero point times 2^s, so the shift gives the
+  /// code itself. Lanes whose every result is the zero point (mantissa 0) take shift 55, where
+  /// zeroPoint * 2^s still fits in 64 bits (`RoundingLanes` keeps 62 for them).
+  struct NativeLanes {
+    var constant: IntegerLanes.Vector
+    var roundEven, roundOdd, shiftEven, shiftOdd, maskEven, maskOdd: IntegerLanes.Wide
+
+    /// Int32 values taken by `NativeLanes` in a parameter table.
+    static let valueCount = MemoryLayout<NativeLanes>.size / 4
+
+    init(mantissas: IntegerLanes.Vector, shifts: IntegerLanes.Vector, constants: IntegerLanes.Vector, zeroPoint: Int32)
+    {
+      constant = constants &+ IntegerLanes.Vector(repeating: 1 << 24)
+      var round = (IntegerLanes.Wide(), IntegerLanes.Wide())
+      var shift = (IntegerLanes.Wide(), IntegerLanes.Wide())
+      var mask = (IntegerLanes.Wide(), IntegerLanes.Wide())
+      for lane in 0..<16 {
+        let (m, normalised, valid) = IntegerLanes.RoundingLanes.normalised(
+          Int64(mantissas[lane]), Int64(shifts[lane]))
+        let s = m == 0 ? 55 : normalised
+        let (half, laneMask) = IntegerLanes.RoundingLanes.constants(s, valid: valid)
+        let laneRound = half &+ Int64(zeroPoint) &<< s &- m &<< 24
+        if lane % 2 == 0 {
+          (round.0[lane / 2], shift.0[lane / 2], mask.0[lane / 2]) = (laneRound, s, laneMask)
+        } else {
+          (round.1[lane / 2], shift.1[lane / 2], mask.1[lane / 2]) = (laneRound, s, laneMask)
+        }
+      }
+      (roundEven, roundOdd) = round
+      (shiftEven, shiftOdd) = shift
+      (maskEven, maskOdd) = mask
+    }
+
+    /// Writes these constants at `values[index...]` (`valueCount` Int32).
+    func store(into values: inout [Int32], at index: Int) {
+      values.withUnsafeMutableBytes {
+        $0.storeBytes(of: self, toByteOffset: index * 4, as: NativeLanes.self)
+      }
+    }
+  }
+
   /// Whether loads may choose the C output stage (tests turn it off to compare with the Swift one).
   nonisolated(unsafe) static var allowNativeOutputStage = true
 
