@@ -3,6 +3,7 @@
 // a run-time CPU check; other CPUs and architectures run the portable loop, which gives the same bytes.
 #include "csupport_bytes.h"
 #include "csupport_bytes_common.h"
+#include "csupport_cpu.h"
 
 // MARK: - CPU checks
 
@@ -16,15 +17,7 @@ int oq_bytes_portable_forced(void) { return force_portable; }
 #ifdef OQ_X86_BYTES
 int oq_bytes_has_avx512bw(void) {
   if (force_portable) return 0;
-  static int cached = -1;
-  if (cached < 0) {
-    __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                     __builtin_cpu_supports("avx512vl")
-                 ? 1
-                 : 0;
-  }
-  return cached;
+  return oq_cpu_has_avx512bw();
 }
 
 int oq_bytes_has_avx512vbmi(void) {

@@ -3,6 +3,8 @@
 // other architectures get the portable packing and no tile (the Swift kernel runs instead).
 #include "csupport_int8.h"
 
+#include "csupport_cpu.h"
+
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -15,10 +17,7 @@ int oq_has_u8s8_dot(void) {
   static int cached = -1;
   if (cached < 0) {
     __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
-                     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512f")
-                 ? 1
-                 : 0;
+    cached = oq_cpu_has_avx512bw() && __builtin_cpu_supports("avx512vnni") ? 1 : 0;
   }
   return cached;
 #else

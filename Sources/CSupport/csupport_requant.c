@@ -3,26 +3,14 @@
 // Swift output stage runs.
 #include "csupport_requant.h"
 
+#include "csupport_cpu.h"
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 #define OQ_X86_REQUANT 1
 #endif
 
-int oq_has_lane_requantize(void) {
-#ifdef OQ_X86_REQUANT
-  static int cached = -1;
-  if (cached < 0) {
-    __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                     __builtin_cpu_supports("avx512vl")
-                 ? 1
-                 : 0;
-  }
-  return cached;
-#else
-  return 0;
-#endif
-}
+int oq_has_lane_requantize(void) { return oq_cpu_has_avx512bw(); }
 
 #ifdef OQ_X86_REQUANT
 #define OQ_REQUANT_ISA __attribute__((target("avx512f,avx512bw,avx512vl")))
