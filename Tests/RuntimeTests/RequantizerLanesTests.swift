@@ -7,21 +7,10 @@ import XCTest
 final class RequantizerLanesTests: XCTestCase {
   typealias Vector = IntegerLanes.Vector
 
-  private struct Random: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   /// A float32 scale of every kind: mostly the sizes models use, some with short significands (exact
   /// products, many ties), tiny ones (shifts of 56 and more), subnormal ones, zero, and scales from 32
   /// on (shifts below 18, which take the lane-by-lane path).
-  private func randomScale(_ random: inout Random) -> Float {
+  private func randomScale(_ random: inout SeededGenerator) -> Float {
     switch Int.random(in: 0..<16, using: &random) {
     case 0..<7:
       return Float(bitPattern: UInt32.random(in: 0x3000_0000...0x3F80_0000, using: &random))
@@ -39,7 +28,7 @@ final class RequantizerLanesTests: XCTestCase {
   }
 
   /// An accumulator of random magnitude (every bit length up to 32), sometimes a boundary value.
-  private func randomAccumulator(_ random: inout Random) -> Int32 {
+  private func randomAccumulator(_ random: inout SeededGenerator) -> Int32 {
     switch Int.random(in: 0..<32, using: &random) {
     case 0:
       let boundaries: [Int32] = [
@@ -56,7 +45,7 @@ final class RequantizerLanesTests: XCTestCase {
 
   /// An output range with its zero point: 8-bit ones mostly, some wide, some whose bounds minus the
   /// zero point leave Int32 (where `quantize` saturates first).
-  private func randomRange(_ random: inout Random) -> (zeroPoint: Int32, low: Int32, high: Int32) {
+  private func randomRange(_ random: inout SeededGenerator) -> (zeroPoint: Int32, low: Int32, high: Int32) {
     switch Int.random(in: 0..<8, using: &random) {
     case 0..<3: return (Int32.random(in: 0...255, using: &random), 0, 255)
     case 3..<6: return (Int32.random(in: -128...127, using: &random), -128, 127)
@@ -121,7 +110,7 @@ final class RequantizerLanesTests: XCTestCase {
 
   /// Random scales (16 per vector, one per lane) and accumulators of every size: a million lanes.
   func testRandomScalesAndAccumulators() {
-    var random = Random(state: 2024)
+    var random = SeededGenerator(seed: 2024)
     for trial in 0..<16_000 {
       // Two thirds of the vectors have scales below 32 (the vector path's range), half of those
       // accumulators below 2^24 too.
@@ -153,7 +142,7 @@ final class RequantizerLanesTests: XCTestCase {
   /// product, and its own ties (the product halfway between two float32 values). Counts the lanes where
   /// the double rounding differs from rounding the exact product once, so that the cases are covered.
   func testTiesAndDoubleRounding() {
-    var random = Random(state: 99)
+    var random = SeededGenerator(seed: 99)
     var doubleRounded = 0
     var ties = 0
     var floatTies = 0
@@ -238,7 +227,7 @@ final class RequantizerLanesTests: XCTestCase {
   /// even again; rounding either step differently changes the result. Built from short significands
   /// (mantissa = odd * 2^t), where the accumulator `P / mantissa` is an integer for some j.
   func testFloat32TieOnHalfPoint() {
-    var random = Random(state: 31)
+    var random = SeededGenerator(seed: 31)
     var lanes: [(Int32, Requantizer)] = []
     var differing = 0
     var tries = 0
@@ -284,7 +273,7 @@ final class RequantizerLanesTests: XCTestCase {
   /// Shifts of 56 and more, zero mantissas and subnormal scales give 0 (plus the zero point) for every
   /// accumulator; mixed with ordinary lanes in one vector.
   func testZeroResultsAndMixedLanes() {
-    var random = Random(state: 5)
+    var random = SeededGenerator(seed: 5)
     for trial in 0..<500 {
       var requantizers: [Requantizer] = []
       for lane in 0..<16 {
@@ -352,7 +341,7 @@ final class RequantizerLanesTests: XCTestCase {
   /// beyond ±512. Every lane within the bound must send its vector to the exact path; vectors whose lanes
   /// all lie just outside the window must take the fast path.
   func testSingleRoundingAmbiguityBound() {
-    var random = Random(state: 77)
+    var random = SeededGenerator(seed: 77)
     let ranges: [(Int32, Int32, Int32)] = [
       (128, 0, 255), (0, -128, 127), (-3, -128, 127), (255, 0, 255), (0, -512, 512),
       (0, -511, 511), (5, -507, 517), (0, -513, 513), (0, -500, 500), (-1, -512, 511),

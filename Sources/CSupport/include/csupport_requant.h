@@ -13,16 +13,10 @@
 
 // Byte offsets inside one vector's parameter record (the Swift kernel's `laneParameters`: 16 int32
 // mantissas, shifts and constants, then `RoundingLanes`: 8 int64 lanes each of even and odd mantissas,
-// shifts, rounding terms and ambiguity masks, and 16 int32 large-value bits).
-#define OQ_REQUANT_CONSTANT 128
+// shifts, rounding terms and ambiguity masks, and 16 int32 large-value bits), of the fields the C stage
+// reads.
 #define OQ_REQUANT_MANTISSA_EVEN 192
 #define OQ_REQUANT_MANTISSA_ODD 256
-#define OQ_REQUANT_SHIFT_EVEN 320
-#define OQ_REQUANT_SHIFT_ODD 384
-#define OQ_REQUANT_ROUND_EVEN 448
-#define OQ_REQUANT_ROUND_ODD 512
-#define OQ_REQUANT_MASK_EVEN 576
-#define OQ_REQUANT_MASK_ODD 640
 #define OQ_REQUANT_LARGE_BITS 704
 // Then the C stage's own constants (the Swift `NativeLanes`): the constant plus 2^24, and per 64-bit
 // lane (even int32 lanes, then odd ones) 2^(s-1) + 2^(s-15) + zero_point 2^s - 2^24 m, the shift s and

@@ -173,25 +173,8 @@ extension IntegerChannelsLastKernel {
   /// Copies image `image` into `plane`, `paddedHeight` rows of `paddedWidth` pixels from (-padH, -padW),
   /// x_zero_point outside the image.
   func copyPadded(_ image: UnsafePointer<UInt8>, into plane: UnsafeMutablePointer<UInt8>) {
-    let w = window
-    let c = inChannels
-    let zero = zeroRow.unsafelyUnwrapped.typed(UInt8.self)[0]
-    let rowBytes = paddedWidth * c
-    let left = min(w.padW, paddedWidth)
-    let inside = max(0, min(w.imageW, paddedWidth - left))
-    let right = paddedWidth - left - inside
-    for pr in 0..<paddedHeight {
-      let ih = pr - w.padH
-      let out = plane + pr * rowBytes
-      if ih < 0 || ih >= w.imageH {
-        out.update(repeating: zero, count: rowBytes)
-        continue
-      }
-      if left > 0 { out.update(repeating: zero, count: left * c) }
-      UnsafeMutableRawPointer(out + left * c).copyMemory(
-        from: image + ih * w.imageW * c, byteCount: inside * c)
-      if right > 0 { (out + (left + inside) * c).update(repeating: zero, count: right * c) }
-    }
+    let rowBytes = paddedWidth * inChannels
+    for pr in 0..<paddedHeight { copyPaddedRow(image, row: pr, into: plane + pr * rowBytes) }
   }
 
   /// Four positions whose windows are inside, C >= 16: every vector's sums over the taps (tap t of

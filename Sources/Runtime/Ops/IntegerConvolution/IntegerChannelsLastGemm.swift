@@ -93,14 +93,9 @@ extension IntegerChannelsLastKernel {
     let zero = UnsafePointer(zeroRow.unsafelyUnwrapped.typed(UInt8.self))
     let imageBytes = w.imageSize * c
     let step = w.strideW &* c
-    var n = positions.lowerBound / w.gridSize
-    var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
-    var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
-    var r = 0
-    while r < rows {
+    forEachRowRun(positions) { r, n, gh, gw, count in
       let image = x + n &* imageBytes
       let baseH = gh &* w.strideH &- w.padH
-      let count = min(w.gridW &- gw, rows &- r)
       if gathered {
         for g in gw..<(gw &+ count) {
           fillPosition(image, r &+ g &- gw, rows: rows, gh: gh, gw: g, sources, gather)
@@ -129,6 +124,21 @@ extension IntegerChannelsLastKernel {
           }
         }
       }
+    }
+  }
+
+  /// Calls `body(r, n, gh, gw, count)` for each run of `positions` along one output row: chunk rows
+  /// `r..<r + count` are image n's output row gh, columns `gw..<gw + count`.
+  @inline(__always)
+  func forEachRowRun(_ positions: Range<Int>, _ body: (Int, Int, Int, Int, Int) -> Void) {
+    let w = window
+    var n = positions.lowerBound / w.gridSize
+    var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
+    var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
+    var r = 0
+    while r < positions.count {
+      let count = min(w.gridW &- gw, positions.count &- r)
+      body(r, n, gh, gw, count)
       r &+= count
       gw &+= count
       if gw == w.gridW {
@@ -215,18 +225,12 @@ extension IntegerChannelsLastKernel {
     // Inside the image, kernel row kh of a position is its first row plus kh rows of the image.
     let rowStep = w.dilationH * imageW * c
     let lastRow = (kernelH - 1) * rowStep + rowBytes
-    var n = positions.lowerBound / w.gridSize
-    var gh = (positions.lowerBound - n * w.gridSize) / w.gridW
-    var gw = positions.lowerBound - n * w.gridSize - gh * w.gridW
-    var r = 0
-    while r < rows {
+    forEachRowRun(positions) { r, n, gh, gw, count in
       let image = x + n &* imageBytes
       let baseH = gh &* strideH &- padH
       let rowsInside = baseH >= 0 && baseH &+ (kernelH &- 1) &* w.dilationH < imageH
-      // This output row's positions from gw on that are in the chunk; of them, columns lo..<hi read
-      // their kernel rows in place (kernel row by kernel row: contiguous runs of pointers), the others
-      // are gathered.
-      let count = min(w.gridW &- gw, rows &- r)
+      // Of this run, columns lo..<hi read their kernel rows in place (kernel row by kernel row:
+      // contiguous runs of pointers), the others are gathered.
       let lo = rowsInside ? min(max(gw, columns.lower), gw &+ count) : gw &+ count
       var hi = rowsInside ? max(lo, min(gw &+ count, columns.upper)) : lo
       let step = strideW &* c
@@ -246,16 +250,6 @@ extension IntegerChannelsLastKernel {
       }
       for g in hi..<(gw &+ count) {
         gatherRows(image, position: r &+ g &- gw, rows: rows, gh: gh, gw: g, sources: sources, gather: gather)
-      }
-      r &+= count
-      gw &+= count
-      if gw == w.gridW {
-        gw = 0
-        gh += 1
-        if gh == w.gridH {
-          gh = 0
-          n += 1
-        }
       }
     }
   }
